@@ -1,0 +1,197 @@
+/* hv_io.c: the real-file implementation of hv_io, and read-only maps. */
+#define _GNU_SOURCE
+#include "hv_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct file_ctx {
+    int fd;
+};
+
+static int fd_of(struct hv_io *io)
+{
+    return ((struct file_ctx *)io->ctx)->fd;
+}
+
+static int file_pread(struct hv_io *io, void *buf, size_t len, uint64_t off, struct hv_err *e)
+{
+    uint8_t *p = buf;
+    while (len > 0) {
+        ssize_t n = pread(fd_of(io), p, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return hv_fail_errno(e, errno, "read", "at offset %llu", (unsigned long long)off);
+        if (n == 0) /* past the end of the file: reads as zeros (a hole) */
+        {
+            memset(p, 0, len);
+            return 0;
+        }
+        p += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return 0;
+}
+
+static int file_pwrite(struct hv_io *io, const void *buf, size_t len, uint64_t off, struct hv_err *e)
+{
+    const uint8_t *p = buf;
+    while (len > 0) {
+        ssize_t n = pwrite(fd_of(io), p, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return hv_fail_errno(e, errno, "write", "at offset %llu", (unsigned long long)off);
+        p += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return 0;
+}
+
+static int file_flush(struct hv_io *io, struct hv_err *e)
+{
+    if (fdatasync(fd_of(io)) != 0)
+        return hv_fail_errno(e, errno, "flush", "fdatasync");
+    return 0;
+}
+
+static int file_truncate(struct hv_io *io, uint64_t size, struct hv_err *e)
+{
+    if (ftruncate(fd_of(io), (off_t)size) != 0)
+        return hv_fail_errno(e, errno, "resize", "to %llu bytes", (unsigned long long)size);
+    return 0;
+}
+
+static int file_size(struct hv_io *io, uint64_t *size, struct hv_err *e)
+{
+    struct stat st;
+    if (fstat(fd_of(io), &st) != 0)
+        return hv_fail_errno(e, errno, "stat", "fstat");
+    *size = (uint64_t)st.st_size;
+    return 0;
+}
+
+static void file_close(struct hv_io *io)
+{
+    close(fd_of(io));
+    free(io->ctx);
+    free(io);
+}
+
+static const struct hv_io_ops file_ops = {
+    file_pread, file_pwrite, file_flush, file_truncate, file_size, file_close,
+};
+
+int hv_io_open_file(const char *path, int mode, struct hv_io **out, struct hv_err *e)
+{
+    int flags = O_CLOEXEC;
+    if (mode == HV_IO_READ)
+        flags |= O_RDONLY;
+    else if (mode == HV_IO_WRITE)
+        flags |= O_RDWR | O_NOFOLLOW;
+    else
+        flags |= O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW;
+    int fd = open(path, flags, 0644);
+    if (fd < 0) {
+        hv_err_file(e, path);
+        if (errno == EEXIST)
+            return hv_failx(e, HV_EXISTS, "open", "file exists");
+        if (errno == ENOENT)
+            return hv_failx(e, HV_NOTFOUND, "open", "no such file");
+        return hv_fail_errno(e, errno, "open", "cannot open");
+    }
+    struct hv_io *io = calloc(1, sizeof *io);
+    struct file_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!io || !ctx) {
+        free(io);
+        free(ctx);
+        close(fd);
+        return hv_failx(e, HV_NOMEM, "open", "out of memory");
+    }
+    ctx->fd = fd;
+    io->ops = &file_ops;
+    io->ctx = ctx;
+    snprintf(io->path, sizeof io->path, "%s", path);
+    *out = io;
+    return 0;
+}
+
+void hv_io_close(struct hv_io *io)
+{
+    if (io)
+        io->ops->close(io);
+}
+
+int hv_map_file(const char *path, struct hv_map *m, struct hv_err *e)
+{
+    m->p = NULL;
+    m->len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        hv_err_file(e, path);
+        if (errno == ENOENT)
+            return hv_failx(e, HV_NOTFOUND, "open", "no such file");
+        return hv_fail_errno(e, errno, "open", "cannot open");
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int err = errno;
+        close(fd);
+        hv_err_file(e, path);
+        return hv_fail_errno(e, err, "stat", "fstat");
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        close(fd);
+        hv_err_file(e, path);
+        return hv_failx(e, HV_USAGE, "open", "not a regular file");
+    }
+    if (st.st_size > 0) {
+        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED) {
+            int err = errno;
+            close(fd);
+            hv_err_file(e, path);
+            return hv_fail_errno(e, err, "map", "mmap");
+        }
+        m->p = p;
+        m->len = (size_t)st.st_size;
+    }
+    close(fd);
+    return 0;
+}
+
+void hv_unmap(struct hv_map *m)
+{
+    if (m && m->p)
+        munmap((void *)(uintptr_t)m->p, m->len);
+    if (m) {
+        m->p = NULL;
+        m->len = 0;
+    }
+}
+
+int hv_fsync_dir_of(const char *path, struct hv_err *e)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    const char *dir = dirname(buf);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return hv_fail_errno(e, errno, "open", "directory '%s'", dir);
+    int rc = fsync(fd);
+    int err = errno;
+    close(fd);
+    if (rc != 0)
+        return hv_fail_errno(e, err, "flush", "directory '%s'", dir);
+    return 0;
+}

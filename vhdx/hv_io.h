@@ -1,0 +1,78 @@
+/* hv_io.h: how hvkit touches files.
+ *
+ * Readers map files read-only (hv_map) and parse the mapped bytes through
+ * hv_span. Writers never store through a mapping: every write, flush, resize
+ * goes through a struct hv_io held in the handle (no globals), so tests can
+ * substitute a recorder that simulates power cuts (tests/crash) or injects
+ * errors.
+ */
+#ifndef HV_IO_H
+#define HV_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv_err.h"
+
+struct hv_io;
+
+struct hv_io_ops {
+    int (*pread)(struct hv_io *io, void *buf, size_t len, uint64_t off, struct hv_err *e);
+    int (*pwrite)(struct hv_io *io, const void *buf, size_t len, uint64_t off, struct hv_err *e);
+    int (*flush)(struct hv_io *io, struct hv_err *e);
+    int (*truncate)(struct hv_io *io, uint64_t size, struct hv_err *e);
+    int (*size)(struct hv_io *io, uint64_t *size, struct hv_err *e);
+    void (*close)(struct hv_io *io); /* frees io */
+};
+
+struct hv_io {
+    const struct hv_io_ops *ops;
+    void *ctx;
+    char path[512];
+};
+
+enum {
+    HV_IO_READ = 0,
+    HV_IO_WRITE = 1,      /* open an existing file read-write */
+    HV_IO_CREATE = 2,     /* create; fail if it exists (O_EXCL) */
+};
+
+/* Opens a real file. Returns 0 and *out, or -1 with e naming the file. */
+HVK_API int hv_io_open_file(const char *path, int mode, struct hv_io **out, struct hv_err *e);
+HVK_API void hv_io_close(struct hv_io *io); /* accepts NULL */
+
+static inline int hv_io_pread(struct hv_io *io, void *b, size_t n, uint64_t off, struct hv_err *e)
+{
+    return io->ops->pread(io, b, n, off, e);
+}
+static inline int hv_io_pwrite(struct hv_io *io, const void *b, size_t n, uint64_t off, struct hv_err *e)
+{
+    return io->ops->pwrite(io, b, n, off, e);
+}
+static inline int hv_io_flush(struct hv_io *io, struct hv_err *e)
+{
+    return io->ops->flush(io, e);
+}
+static inline int hv_io_truncate(struct hv_io *io, uint64_t size, struct hv_err *e)
+{
+    return io->ops->truncate(io, size, e);
+}
+static inline int hv_io_size(struct hv_io *io, uint64_t *size, struct hv_err *e)
+{
+    return io->ops->size(io, size, e);
+}
+
+/* A read-only memory map of a whole file. Empty files map to len 0. */
+struct hv_map {
+    const uint8_t *p;
+    size_t len;
+};
+
+HVK_API int hv_map_file(const char *path, struct hv_map *m, struct hv_err *e);
+HVK_API void hv_unmap(struct hv_map *m); /* accepts a zeroed map */
+
+/* Writes the whole of `path`'s containing directory entry durably (fsync of
+ * the directory), after a rename. */
+HVK_API int hv_fsync_dir_of(const char *path, struct hv_err *e);
+
+#endif
