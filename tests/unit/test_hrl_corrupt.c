@@ -93,6 +93,7 @@ DAMAGE(d_chain_misaligned) { (void)len; put_le64(f + B2, B2 - B1 + 512); fix_blo
 DAMAGE(d_truncated_tail) { (void)f; *len = 0x5000; }
 DAMAGE(d_truncated_header) { (void)f; *len = 2000; }
 DAMAGE(d_eol_zeros) { *len = EOL + 4096; memset(f + EOL, 0, 4096); put_le64(f + 44, EOL + 4096); fix_header(f); }
+DAMAGE(d_current_size) { (void)len; put_le64(f + 32, EOL - 1); fix_header(f); }
 DAMAGE(d_v1) { (void)len; put_le32(f + 8, 0x00010000); memset(f + 110, 0xAA, 16); fix_header(f); }
 DAMAGE(d_cookie_space) { (void)len; f[7] = ' '; fix_header(f); }
 
@@ -129,6 +130,7 @@ static const struct ccase cases[] = {
     { "truncated tail", HRL_P_EOL_RANGE, 44, 0, 1, d_truncated_tail },
     { "truncated header", HRL_P_TRUNCATED, 2000, 1, 1, d_truncated_header },
     { "last block zeroed", HRL_P_BLOCK_CHECKSUM, EOL + 12, 0, 0, d_eol_zeros },
+    { "CurrentSize below EOL", HRL_P_HEADER_FIELD, 32, 0, 1, d_current_size },
     { "version 1 (sound)", NONE, 0, 0, 0, d_v1 },
     { "cookie ends in a space (sound)", NONE, 0, 0, 0, d_cookie_space },
 };
@@ -298,12 +300,48 @@ static void test_prefix_and_flips(void **state)
     free(f);
 }
 
+/* Never closed, pre-extended with zeros: salvage recovers all, loses nothing. */
+static void test_salvage_zero_tail(void **state)
+{
+    (void)state;
+    make_base();
+    size_t len = base.len + 8192;
+    uint8_t *f = calloc(1, len);
+    memcpy(f, base.p, base.len);
+    put_le64(f + 44, 0);
+    put_le64(f + 32, len);
+    fix_header(f);
+    struct plog pl = { 0 };
+    struct hrl_open_opts o = { HRL_OPEN_SALVAGE, plog_cb, &pl };
+    hrl_log *log;
+    struct hv_err err;
+    assert_int_equal(hrl_open_mem(f, len, &o, &log, &err), 0);
+    struct hrl_info in;
+    hrl_info(log, &in);
+    assert_int_equal(in.blocks, 3);
+    assert_int_equal(in.entries, 12);
+    assert_int_equal(in.lost_bytes, 0);
+    assert_int_equal(pl.n, 1);
+    assert_int_equal(pl.p[0].kind, HRL_P_UNCLOSED);
+    hrl_close(log);
+    /* A non-zero byte in the tail is reported as lost from the end of B2. */
+    f[base.len + 5000] = 1;
+    pl.n = 0;
+    assert_int_equal(hrl_open_mem(f, len, &o, &log, &err), 0);
+    hrl_info(log, &in);
+    assert_int_equal(in.lost_bytes, 8192);
+    assert_true(plog_has(&pl, HRL_P_LOST_DATA, EOL));
+    hrl_close(log);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corpus),
         cmocka_unit_test(test_truncation_salvage),
         cmocka_unit_test(test_prefix_and_flips),
+        cmocka_unit_test(test_salvage_zero_tail),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     free(base.p);
