@@ -156,7 +156,10 @@ expect_exit 0 "$HRL" verify y.hrl x.hrl
 grep -qxF "chain: ok: x.hrl y.hrl" "$TMP/out" || fail "chain order"
 expect_exit 0 "$HRL" make --writes list -o z.hrl --time $T --previous '{99999999-2222-3333-4444-555555555555}' --vhd2-guid $VHD2
 expect_exit 1 "$HRL" verify x.hrl y.hrl z.hrl
-grep -qF "[chain-gap at 0x2]" "$TMP/err" || fail "chain gap"
+grep -qF "hrl: 'z.hrl': log chain: previous log {99999999-2222-3333-4444-555555555555} is missing [chain-gap at 0x2]" "$TMP/err" ||
+  fail "chain gap"
+expect_exit 1 "$HRL" verify tiny y.hrl x.hrl     # one file unusable: the others still chain
+grep -qxF "chain: ok: x.hrl y.hrl" "$TMP/out" || fail "chain over the files that opened"
 expect_exit 0 "$HRL" make --writes list -o w.hrl --time $T --previous $UID1 --vhd2-guid $VHD2
 expect_exit 1 "$HRL" verify x.hrl y.hrl w.hrl
 grep -qF "[chain-fork at 0x2]" "$TMP/err" || fail "chain fork"
@@ -167,6 +170,15 @@ expect_exit 1 "$HRL" verify x.hrl v.hrl
 grep -qF "[chain-foreign at 0x1]" "$TMP/err" || fail "chain foreign"
 expect_exit 0 "$HRL" timeline x.hrl y.hrl
 grep -qE "^2020-09-13T12:27:40Z +3 +5632$" "$TMP/out" || fail "timeline over two logs"
+
+# distinct bytes through the spill path of the interval union (tiny buffer)
+{ echo "0 a.bin"; for i in $(seq 0 99); do echo "$((i * 8192)) c.bin"; done; echo "0 a.bin"; } > many
+expect_exit 0 "$HRL" make --writes many -o many.hrl --time $T
+expect_stdout_has "distinct bytes:        54784" "$HRL" info many.hrl
+HVK_TEST_IVSET_CAP=16 expect_stdout_has "distinct bytes:        54784" "$HRL" info many.hrl
+expect_exit 1 "$HRL" verify --salvage --json open.hrl
+got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["files"][0]; print(d["lost_bytes"], [(b["offset"], b["data_start"], b["entries"]) for b in d["recovered_blocks"]], [p["kind"] for p in d["problems"]])' "$TMP/out")
+expect_eq "salvage --json" "$got" "0 [(9216, 4096, 2), (13824, 13312, 1)] ['unclosed']"
 
 # from/to raw images: sectors 1 and 8..9 differ, and 2 sectors past OLD's end
 head -c 65536 /dev/zero > old.raw
