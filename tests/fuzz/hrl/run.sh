@@ -6,7 +6,7 @@ set -eu
 SRC=$(cd "$(dirname "$0")/../../.." && pwd)
 SECS=${1:-60}
 B="$SRC/build-fuzz"
-CC=${CC:-clang} cmake -S "$SRC" -B "$B" -DCMAKE_BUILD_TYPE=Debug -DHVK_FUZZ=ON -DCMAKE_C_COMPILER="${CC:-clang}" >/dev/null
+CC=${CC:-clang} cmake -S "$SRC" -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHVK_FUZZ=ON -DCMAKE_C_COMPILER="${CC:-clang}" >/dev/null
 cmake --build "$B" -j2 --target fuzz_hrl_read >/dev/null
 mkdir -p "$B/hrl-corpus"
 cp -n "$SRC"/tests/fuzz/hrl/corpus/* "$B/hrl-corpus/" 2>/dev/null || true
