@@ -34,9 +34,10 @@ static uint64_t next_rand(void)
 
 static void fill(uint8_t *p, uint32_t len, uint64_t seed)
 {
-    for (uint32_t i = 0; i < len; i++) {
+    for (uint32_t i = 0; i < len; i += 8) {
         seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-        p[i] = (uint8_t)(seed >> 56);
+        uint64_t v = seed ^ (seed >> 29);
+        memcpy(p + i, &v, len - i < 8 ? len - i : 8);
     }
 }
 
