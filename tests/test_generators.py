@@ -382,14 +382,15 @@ class VhdxFixtures(unittest.TestCase):
             chain = [os.path.normpath(os.path.join(os.path.dirname(path),
                                                    x["path"]))
                      for x in info["layers"]]
-            quirk = G.VhdxFile(path, libvhdi_quirks=True).to_sparse()
+            quirk = G.VhdxFile(path, replay=False,
+                               libvhdi_quirks=True).to_sparse()
             got = LIBVHDI.sha256_chain(chain)
             self.assertEqual(got, quirk.sha256(), name)
             self.assertNotEqual(quirk.sha256(), info["sha256"], name)
             # and the quirk model differs only inside ZERO/UNMAPPED/UNDEFINED
-            # blocks of some child layer
-            true = G.VhdxFile(path).to_sparse()
-            rd = G.VhdxFile(path)
+            # blocks of some child layer (compared without log replay)
+            true = G.VhdxFile(path, replay=False).to_sparse()
+            rd = G.VhdxFile(path, replay=False)
             odd = []
             for layer in rd.chain()[:-1]:
                 for b in range(layer.geo.nblocks):
