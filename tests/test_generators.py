@@ -14,7 +14,6 @@ External tools are optional; their tests are skipped when absent:
 
 import ctypes
 import ctypes.util
-import glob
 import gzip
 import hashlib
 import json
