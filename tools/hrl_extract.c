@@ -13,7 +13,7 @@
 #include "hrl_cmds.h"
 #include "hrl_util.h"
 
-#define SYNOPSIS "extract [--json] [--salvage] FILE (--entry N | --range OFFSET:LENGTH) [-o OUT]"
+#define SYNOPSIS HRL_SYN_extract
 #define DETAILS                                                                             \
     "--entry N          the payload of entry N (0-based, log order, as 'hrl dump' shows)\n" \
     "--range OFF:LEN    the disk bytes [OFF, OFF+LEN) after replaying every write over\n"  \

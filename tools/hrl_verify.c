@@ -10,7 +10,7 @@
 #include "hrl_cmds.h"
 #include "hrl_util.h"
 
-#define SYNOPSIS "verify [--json] [--salvage] FILE..."
+#define SYNOPSIS HRL_SYN_verify
 #define DETAILS                                                                          \
     "Checks every header, metadata block, entry and payload checksum and the block\n"   \
     "layout; each problem is listed with its kind and file offset. Several files must\n" \

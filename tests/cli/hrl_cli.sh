@@ -30,6 +30,12 @@ printf '# offset file\n0 a.bin\n8192:1024 b.bin\nflush\n2048 c.bin\n' > list
 # --help everywhere
 for c in info dump verify extract timeline make version; do expect_exit 0 "$HRL" $c --help; done
 expect_stdout_has "usage: hrl make" "$HRL" make --help
+# each --help synopsis is the one the usage error prints
+for c in info dump verify extract timeline make; do
+  h=$("$HRL" $c --help | head -1)
+  u=$("$HRL" $c --no-such-option 2>&1 >/dev/null | grep '^usage:')
+  expect_eq "$c synopsis" "$u" "$h"
+done
 
 # Layout: header 0..4096 | a 4096..8192 | b 8192..9216 | block 9216 | c 13312..13824 | block 13824 | EOL 17920
 expect_exit 0 "$HRL" make --writes list -o x.hrl --time $T --unique-id $UID1 --vhd2-guid $VHD2
