@@ -3,6 +3,9 @@
 # exact outputs (layouts worked out by hand in the comments).
 . "$(dirname "$0")/lib.bash"
 [ -n "${HRL:-}" ] || skip "hrl not built"
+# In sanitizer builds a report must not pass for exit 1 ("input has problems").
+export ASAN_OPTIONS="exitcode=99${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="exitcode=98:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 cd "$TMP" || exit 2
 
 # Patches a header field (little-endian) and re-seals the header checksum.
