@@ -269,6 +269,17 @@ static void test_prefix_and_flips(void **state)
     (void)state;
     make_base();
     uint8_t *f = malloc(base.len);
+    /* Every prefix shorter than the header is refused, as TRUNCATED (or COOKIE
+     * below 8 bytes), never read. */
+    for (size_t len = 0; len < 4096; len++) {
+        struct plog pl = { 0 };
+        struct hrl_open_opts o = { 0, plog_cb, &pl };
+        hrl_log *log;
+        struct hv_err err;
+        assert_int_equal(hrl_open_mem(base.p, len, &o, &log, &err), -1);
+        assert_int_equal(pl.n, 1);
+        assert_int_equal(pl.p[0].kind, len < 8 ? HRL_P_COOKIE : HRL_P_TRUNCATED);
+    }
     for (size_t len = 0; len < base.len; len += 97) {
         hrl_log *log;
         struct hv_err err;
