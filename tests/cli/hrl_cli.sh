@@ -119,6 +119,10 @@ expect_exit 1 "$HRL" verify --json bad.hrl
 got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); p=d["files"][0]["problems"][0]; print(d["ok"], p["kind"], p["offset"])' "$TMP/out")
 expect_eq "verify --json" "$got" "False data-checksum 4096"
 expect_exit 1 "$HRL" info bad.hrl
+expect_exit 1 "$HRL" extract bad.hrl --entry 0 -o bad0.bin
+grep -qF "[data-checksum at 0x1000]" "$TMP/err" || fail "extract checks the payload it copies"
+expect_exit 0 "$HRL" extract bad.hrl --entry 1 -o bad1.bin     # other payloads are not its business
+expect_exit 1 "$HRL" extract bad.hrl --range 0:512 -o bad2.bin
 expect_exit 1 "$HRL" dump --csv bad.hrl
 grep -qF "0,9216,0,0,4096,2020-09-13T12:26:40Z,4096,ok,bad" "$TMP/out" || fail "dump shows the bad payload"
 
