@@ -66,5 +66,5 @@ qemu-img create -q -f vhdx -o subformat=dynamic,block_size=32M "$img" $((4 * 102
 qemu-io -f vhdx -c "write -P 0x77 $((4 * 1024 * 1048576 - 4096)) 1052672" "$img" >/dev/null
 expect_stdout_has "BAT:                  130 entries" "$VHDX" info "$img"
 "$VHDX" cat "$img" | tail -c $((1048576 + 4096)) | od -v -An -tx1 | sort -u | tr -d ' \n' >"$TMP/tail"
-expect_eq "data after the chunk boundary" "$(cat "$TMP/tail")" "77"
+expect_eq "data after the chunk boundary" "$(cat "$TMP/tail")" "77777777777777777777777777777777"
 finish
