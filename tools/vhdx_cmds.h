@@ -4,7 +4,9 @@
 #define VHDX_CMDS_H
 
 #define VHDX_COMMANDS(X) \
-    X(version, "version", "print the version")
+    X(version, "version", "print the version") \
+    X(create, "create OUT --size N [--fixed|--dynamic] | create OUT --parent PARENT", \
+      "create a fixed, dynamic or differencing image")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);
 VHDX_COMMANDS(X)
