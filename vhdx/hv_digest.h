@@ -78,4 +78,27 @@ HVK_API void hv_sha256(const void *p, size_t n, uint8_t out[HV_DIGEST_LEN]);
 /* Non-zero when all n bytes are zero (fast path before hashing). */
 HVK_API int hv_is_zero(const void *p, size_t n);
 
+/* ---- a VHDX image (whole chain) as a digest source ---- */
+struct vhdx;
+struct hv_zero_run {
+    uint64_t off, len;
+};
+/* read = vhdx_read; known_zero answers from the chain's allocation map (runs
+ * served as zeros), so unallocated MiBs of a sparse base are never read. Set
+ * `on_progress` before hashing to see bytes covered. */
+struct hv_vhdx_source {
+    struct hv_digest_source src;
+    struct vhdx *img;
+    struct hv_zero_run *zero; /* sorted, merged */
+    size_t nzero;
+    void (*on_progress)(void *ctx, uint64_t done);
+    void *progress_ctx;
+};
+/*! hv_vhdx_source_init() : builds the zero map of `img`.
+ *  @return 0, or -1 with e (from vhdx_map, or NOMEM). */
+HVK_API int hv_vhdx_source_init(struct hv_vhdx_source *s, struct vhdx *img, struct hv_err *e);
+HVK_API void hv_vhdx_source_fini(struct hv_vhdx_source *s); /* accepts a zeroed struct */
+/* Non-zero when [off, off+len) lies inside the zero runs. */
+HVK_API int hv_zero_runs_cover(const struct hv_zero_run *z, size_t n, uint64_t off, uint64_t len);
+
 #endif
