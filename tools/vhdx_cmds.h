@@ -6,7 +6,9 @@
 #define VHDX_COMMANDS(X) \
     X(version, "version", "print the version") \
     X(create, "create OUT --size N [--fixed|--dynamic] | create OUT --parent PARENT", \
-      "create a fixed, dynamic or differencing image")
+      "create a fixed, dynamic or differencing image") \
+    X(convert, "convert IN OUT [-O raw|vhdx] [--fixed|--dynamic] [--block-size N]", \
+      "copy a raw image or VHDX chain into a new raw or VHDX file")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);
 VHDX_COMMANDS(X)
