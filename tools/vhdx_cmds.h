@@ -8,7 +8,9 @@
     X(create, "create OUT --size N [--fixed|--dynamic] | create OUT --parent PARENT", \
       "create a fixed, dynamic or differencing image") \
     X(convert, "convert IN OUT [-O raw|vhdx] [--fixed|--dynamic] [--block-size N]", \
-      "copy a raw image or VHDX chain into a new raw or VHDX file")
+      "copy a raw image or VHDX chain into a new raw or VHDX file") \
+    X(digest, "digest [--sha256] [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", \
+      "tree digest (SHA-256 of per-MiB SHA-256s) of the virtual disk")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);
 VHDX_COMMANDS(X)
