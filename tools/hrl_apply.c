@@ -16,8 +16,8 @@
 #include "vhdx_write.h"
 
 #define SYNOPSIS                                                                                  \
-    "apply --target DISK [--point N | --until TIME | --log UNIQUEID] [--ignore-guid] [--json]\n" \
-    "      LOG..."
+    "apply --target DISK [--point N | --until TIME | --log UNIQUEID] [--ignore-guid]\n" \
+    "      [--guid GUID] [--json] LOG..."
 #define DETAILS                                                                                 \
     "Writes logs 1..k (default: all) into DISK in place. DISK is a raw image (written with\n"  \
     "pwrite) or a VHDX (written through its log, so a crash leaves the old or new state of\n" \
@@ -26,7 +26,9 @@
     "written (last writer wins).\n"                                                            \
     "A VHDX target gets a new DataWriteGuid from its first write (VHDX rule), so a later\n"   \
     "apply of the following logs to the same file needs --ignore-guid. A raw target has no\n" \
-    "DataWriteGuid: only the chain is checked.\n"                                              \
+    "DataWriteGuid: give the one of the VHDX it was taken from with --guid, else the GUID\n" \
+    "is not checked (a note says so).\n"                                                      \
+    "  --guid GUID       raw target: the DataWriteGuid the first log must carry\n"            \
     "  --target DISK     the disk to change\n"                                                 \
     "  --ignore-guid     apply even if Vhd2DataWriteGuid does not match\n"                     \
     "  --[no-]progress   progress on stderr (default: when stderr is a terminal)\n"
@@ -50,19 +52,21 @@ int cmd_apply(int argc, char **argv)
         { "target", required_argument, 0, 't' }, { "point", required_argument, 0, 'p' },
         { "until", required_argument, 0, 'u' },  { "log", required_argument, 0, 'l' },
         { "ignore-guid", no_argument, 0, 'g' },  { "json", no_argument, 0, 'j' },
+        { "guid", required_argument, 0, 'G' },
         { "progress", no_argument, 0, O_PROGRESS }, { "no-progress", no_argument, 0, O_NO_PROGRESS },
         { "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
     };
-    const char *target = NULL;
+    const char *target = NULL, *guid = NULL;
     struct ps_select sel = { 0 };
     int ignore_guid = 0, json = 0, force_progress = -1, c;
-    while ((c = getopt_long(argc, argv, "t:p:u:l:gjh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "t:p:u:l:gG:jh", opts, NULL)) != -1) {
         switch (c) {
         case 't': target = optarg; break;
         case 'p': sel.point = optarg; break;
         case 'u': sel.until = optarg; break;
         case 'l': sel.log = optarg; break;
         case 'g': ignore_guid = 1; break;
+        case 'G': guid = optarg; break;
         case 'j': json = 1; break;
         case O_PROGRESS: force_progress = 1; break;
         case O_NO_PROGRESS: force_progress = 0; break;
@@ -91,6 +95,10 @@ int cmd_apply(int argc, char **argv)
     struct ps_plist pl = { 0 };
     /* Geometry and identity first, read-only; the disk is opened for writing
      * only after the logs passed. */
+    if (vhdx_target && guid) {
+        rc = cli_usage("apply", SYNOPSIS, "--guid is for raw targets (a VHDX has its own)");
+        goto out;
+    }
     if (vhdx_target) {
         struct ps_chain_opts chain;
         ps_chain_init(&chain);
@@ -110,6 +118,16 @@ int cmd_apply(int argc, char **argv)
         hv_io_close(ro);
         desc.virtual_size = size;
         desc.sector_size = 512;
+        if (guid) {
+            if (hv_guid_parse(guid, strlen(guid), &desc.data_write_guid) != 0) {
+                rc = cli_usage("apply", SYNOPSIS, "--guid: '%s' is not a GUID", guid);
+                goto out;
+            }
+            desc.has_guid = 1;
+        } else if (!ignore_guid) {
+            fprintf(stderr, "%s: note: '%s' is a raw disk: Vhd2DataWriteGuid not checked (see --guid)\n",
+                    cli_prog(), target);
+        }
     }
     if ((rc = ps_set_open(&logs, &desc, ignore_guid, &pl, &set)) != 0)
         goto out;
