@@ -55,10 +55,11 @@ uint32_t hrl_sum(const uint8_t *p, size_t n)
     _mm_storeu_si128((__m128i *)(void *)lanes, a);
     return head + (uint32_t)(lanes[0] + lanes[1]) + hrl_sum_scalar(p, n);
 }
-#else
+#endif
+
 /* Portable SWAR: split each 64-bit word into even and odd bytes held in 16-bit
  * lanes; a lane gains at most 2*255 per word, so flush every 128 words. */
-uint32_t hrl_sum(const uint8_t *p, size_t n)
+uint32_t hrl_sum_swar(const uint8_t *p, size_t n)
 {
     const uint64_t m = 0x00FF00FF00FF00FFull;
     uint64_t total = 0;
@@ -77,6 +78,12 @@ uint32_t hrl_sum(const uint8_t *p, size_t n)
         n -= 8 * words;
     }
     return (uint32_t)total + hrl_sum_scalar(p, n);
+}
+
+#if !defined(__SSE2__)
+uint32_t hrl_sum(const uint8_t *p, size_t n)
+{
+    return hrl_sum_swar(p, n);
 }
 #endif
 

@@ -155,6 +155,19 @@ HVK_API void hrl_close(hrl_log *log);
 /*! hrl_info() : fills *info. @return 0. */
 HVK_API int hrl_info(const hrl_log *log, struct hrl_info *info);
 
+struct hrl_block_info {
+    uint64_t offset;     /* file offset of the metadata block */
+    uint64_t data_start; /* file offset of its first payload (valid when usable) */
+    uint32_t entries;    /* ValidMetadataEntries */
+    int usable;          /* payload layout known: its entries are iterated */
+};
+
+/*! hrl_block_count() : @return the number of metadata blocks indexed (oldest first). */
+HVK_API size_t hrl_block_count(const hrl_log *log);
+
+/*! hrl_block_get() : fills *b for block i. @return 0, or -1 if i is out of range. */
+HVK_API int hrl_block_get(const hrl_log *log, size_t i, struct hrl_block_info *b);
+
 /*! hrl_bytes() : @return the mapped file bytes and their length (for tools that
  *  need the raw view, e.g. to copy a payload by offset). */
 HVK_API const uint8_t *hrl_bytes(const hrl_log *log, size_t *len);

@@ -23,7 +23,8 @@ void hrl_report(struct hrl_report *r, enum hrl_kind kind, uint64_t off, const ch
 
 /* ---- checksum.c ---- */
 uint32_t hrl_sum_scalar(const uint8_t *p, size_t n); /* reference byte sum */
-uint32_t hrl_sum(const uint8_t *p, size_t n);        /* vectorised byte sum */
+uint32_t hrl_sum_swar(const uint8_t *p, size_t n);   /* portable 64-bit SWAR */
+uint32_t hrl_sum(const uint8_t *p, size_t n);        /* fastest available */
 
 /* ---- header.c ---- */
 /* Decodes the 4096-byte header at s.p (s.len >= 4096) into *h; reports every

@@ -83,7 +83,6 @@ int hrl_block_check(struct hv_span file, uint64_t off, uint32_t metadata_size,
     }
     struct hrl_mb mb;
     hrl_mb_decode(p, &mb);
-    int rc = 0;
     if (mb.checksum != mb.computed)
         hrl_report(r, HRL_P_BLOCK_CHECKSUM, off + MB_CHECKSUM, HRL_WHAT_BLOCK(what, off),
                    "checksum 0x%08x, computed 0x%08x", mb.checksum, mb.computed);
@@ -95,8 +94,7 @@ int hrl_block_check(struct hv_span file, uint64_t off, uint32_t metadata_size,
     if (n > cap) {
         hrl_report(r, HRL_P_BLOCK_CAPACITY, off + MB_VALID, HRL_WHAT_BLOCK(what, off),
                    "%u valid entries, the block holds %u", n, cap);
-        n = cap;
-        rc = -1; /* the payload layout cannot be trusted */
+        return -1; /* the entries and payload layout cannot be trusted */
     }
     uint64_t sum = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -121,5 +119,5 @@ int hrl_block_check(struct hv_span file, uint64_t off, uint32_t metadata_size,
     }
     *valid = n;
     *sum_len = sum;
-    return rc;
+    return 0;
 }

@@ -148,6 +148,10 @@ static int load(struct hrl_log *log, const struct hrl_open_opts *opts, struct hv
                    (unsigned long long)h->eol);
     else
         eol_ok = 1;
+    if (eol_ok && h->current_size < h->eol)
+        hrl_report(&log->rep, HRL_P_HEADER_FIELD, 32, "header",
+                   "CurrentSize %llu is below EOLLocation %llu",
+                   (unsigned long long)h->current_size, (unsigned long long)h->eol);
     if (log->rep.strict && log->rep.count)
         goto strict;
 
@@ -243,6 +247,22 @@ int hrl_info(const hrl_log *log, struct hrl_info *info)
 {
     *info = log->info;
     info->problems = log->rep.count;
+    return 0;
+}
+
+size_t hrl_block_count(const hrl_log *log)
+{
+    return log->nblocks;
+}
+
+int hrl_block_get(const hrl_log *log, size_t i, struct hrl_block_info *b)
+{
+    if (i >= log->nblocks)
+        return -1;
+    b->offset = log->blocks[i].off;
+    b->data_start = log->blocks[i].data_start;
+    b->entries = log->blocks[i].valid;
+    b->usable = !!(log->blocks[i].flags & HRL_BLOCK_USABLE);
     return 0;
 }
 

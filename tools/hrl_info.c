@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hrl_cmds.h"
@@ -138,7 +139,10 @@ int cmd_info(int argc, char **argv)
         return rc;
     }
     struct ivset iv;
-    if (ivset_init(&iv, 1u << 20)) {
+    /* HVK_TEST_IVSET_CAP shrinks the buffer so tests reach the spill path. */
+    const char *cap_env = getenv("HVK_TEST_IVSET_CAP");
+    size_t cap = cap_env ? (size_t)strtoull(cap_env, NULL, 10) : (size_t)1 << 20;
+    if (ivset_init(&iv, cap)) {
         hrl_close(log);
         hrl_plist_free(&pl);
         return cli_errorf("out of memory");

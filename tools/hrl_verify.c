@@ -25,10 +25,16 @@ struct chain_ctx {
     struct hrl_plist *pl;
 };
 
+/* The library numbers logs within the set it was given (the files that
+ * opened); name them by path and by their position on the command line. */
 static void chain_cb(void *ctx, const struct hrl_problem *p)
 {
     struct chain_ctx *c = ctx;
-    hrl_plist_cb(c->pl, p);
+    struct hrl_problem q = *p;
+    q.offset = c->map[p->offset];
+    snprintf(q.what, sizeof q.what, "log chain");
+    c->pl->file = c->paths[q.offset];
+    hrl_plist_cb(c->pl, &q);
 }
 
 int cmd_verify(int argc, char **argv)
@@ -100,6 +106,16 @@ int cmd_verify(int argc, char **argv)
                 json_bool(&j, "salvaged", 1);
                 json_u64(&j, "salvage_end", in.end);
                 json_u64(&j, "lost_bytes", in.lost_bytes);
+                json_arr_begin(&j, "recovered_blocks");
+                struct hrl_block_info bi;
+                for (size_t b = 0; hrl_block_get(log, b, &bi) == 0; b++) {
+                    json_obj_begin(&j, NULL);
+                    json_u64(&j, "offset", bi.offset);
+                    json_u64(&j, "data_start", bi.data_start);
+                    json_u64(&j, "entries", bi.entries);
+                    json_obj_end(&j);
+                }
+                json_arr_end(&j);
             }
             hrl_plist_json(&j, "problems", &pl);
             json_obj_end(&j);
