@@ -107,3 +107,28 @@ int replay_ondisk(struct hv_io *io, const struct vhdx_header *h, int dry_run,
     free(log);
     return rc;
 }
+
+int vhdx_replay(const char *path, int dry_run, struct vhdx_replay_report *rep, struct hv_err *e)
+{
+    /* What is pending comes from the reader's own search (in-memory replay). */
+    vhdx *img;
+    struct vhdx_open_opts o = { .flags = VHDX_OPEN_NO_PARENT };
+    struct vhdx_info info;
+    if (vhdx_open(path, &o, &img, e) != 0)
+        return -1;
+    vhdx_get_info(img, &info);
+    vhdx_close(img);
+    memset(rep, 0, sizeof *rep);
+    rep->pending = info.log.pending;
+    rep->entries = info.log.entries;
+    rep->data_sectors = info.log.data_descriptors;
+    rep->zero_bytes = info.log.zero_bytes;
+    rep->grow_to = info.log.file_growth ? info.log.last_file_offset : 0;
+    if (!rep->pending || dry_run)
+        return 0; /* nothing to do: a second replay writes nothing */
+    /* A writable open replays with a fresh FileWriteGuid; close clears LogGuid. */
+    vhdx_rw *w;
+    if (vhdx_open_rw(path, NULL, &w, e) != 0)
+        return -1;
+    return vhdx_close_rw(w, e);
+}
