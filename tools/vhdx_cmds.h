@@ -14,6 +14,7 @@
       "create a fixed, dynamic or differencing image") \
     X(convert, "convert IN OUT [-O raw|vhdx] [--fixed|--dynamic] [--block-size N]", \
       "copy a raw image or VHDX chain into a new raw or VHDX file") \
+    X(replay, "replay [--dry-run] FILE", "apply a pending log to the file in place") \
     X(digest, "digest [--sha256] [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", \
       "tree digest (SHA-256 of per-MiB SHA-256s) of the virtual disk")
 

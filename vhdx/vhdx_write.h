@@ -172,9 +172,6 @@ HVK_API int vhdx_write(vhdx_rw *w, const void *buf, size_t len, uint64_t off, st
  *  at the edges are written with zeros. @return 0, or -1 with `err`. */
 HVK_API int vhdx_discard(vhdx_rw *w, uint64_t off, uint64_t len, struct hv_err *err);
 
-/*! vhdx_rw_read() : reads virtual bytes as the writer sees them (through its
- *  own BAT and the parent chain). @return 0, or -1 with `err`. */
-HVK_API int vhdx_rw_read(vhdx_rw *w, void *buf, size_t len, uint64_t off, struct hv_err *err);
 
 /*! vhdx_flush() : makes every completed write durable. @return 0 or -1. */
 HVK_API int vhdx_flush(vhdx_rw *w, struct hv_err *err);
