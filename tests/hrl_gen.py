@@ -579,6 +579,8 @@ def main(argv=None):
 
 def _size(text):
     t = text.strip().upper()
+    if "+" in t:
+        return sum(_size(x) for x in t.split("+"))
     for suf, mul in (("G", GiB), ("M", MiB), ("K", KiB)):
         if t.endswith(suf):
             return int(t[:-1], 0) * mul
