@@ -100,10 +100,9 @@ int cmd_apply(int argc, char **argv)
         goto out;
     }
     if (vhdx_target) {
-        struct ps_chain_opts chain;
-        ps_chain_init(&chain);
+        struct vhdx_open_opts oo = { 0 };
         struct ps_base b;
-        if ((rc = ps_base_open(target, &chain, &b)) != 0)
+        if ((rc = ps_base_open(target, &oo, &b)) != 0)
             goto out;
         desc = b.desc;
         ps_base_close(&b);

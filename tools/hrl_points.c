@@ -29,27 +29,24 @@ int cmd_points(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "base", required_argument, 0, 'b' },       { "json", no_argument, 0, 'j' },
-        { "ignore-guid", no_argument, 0, 'g' },      { "search-path", required_argument, 0, 's' },
-        { "map", required_argument, 0, 'm' },        { "help", no_argument, 0, 'h' },
+        { "ignore-guid", no_argument, 0, 'g' },      CHAIN_LONGOPTS,
+                { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     const char *base_path = NULL;
     int json = 0, ignore_guid = 0, c;
-    struct ps_chain_opts chain;
-    ps_chain_init(&chain);
-    while ((c = getopt_long(argc, argv, "b:jgs:m:h", opts, NULL)) != -1) {
+    struct chain_opts chain;
+    chain_opts_init(&chain);
+    while ((c = getopt_long(argc, argv, "b:jgh", opts, NULL)) != -1) {
+        int r = chain_opt(&chain, c, optarg);
+        if (r < 0)
+            return cli_usage("points", SYNOPSIS, "bad --map or --search-path value");
+        if (r > 0)
+            continue;
         switch (c) {
         case 'b': base_path = optarg; break;
         case 'j': json = 1; break;
         case 'g': ignore_guid = 1; break;
-        case 's':
-            if (ps_chain_add_search(&chain, optarg) != 0)
-                return cli_usage("points", SYNOPSIS, "too many --search-path");
-            break;
-        case 'm':
-            if (ps_chain_add_map(&chain, optarg) != 0)
-                return cli_usage("points", SYNOPSIS, "--map wants WIN=LOCAL");
-            break;
         case 'h': return cli_help(SYNOPSIS, DETAILS);
         default: return cli_usage("points", SYNOPSIS, "unknown option");
         }
@@ -63,7 +60,7 @@ int cmd_points(int argc, char **argv)
     if (rc)
         return rc;
     struct ps_base base;
-    if ((rc = ps_base_open(base_path, &chain, &base)) != 0) {
+    if ((rc = ps_base_open(base_path, &chain.o, &base)) != 0) {
         ps_logs_free(&logs);
         return rc;
     }
@@ -139,5 +136,6 @@ out:
     ps_plist_free(&pl);
     ps_base_close(&base);
     ps_logs_free(&logs);
+    chain_opts_free(&chain);
     return rc;
 }

@@ -12,33 +12,6 @@
 
 #include "hrl_util.h"
 
-void ps_chain_init(struct ps_chain_opts *c)
-{
-    memset(c, 0, sizeof *c);
-    c->open.search_paths = c->search;
-    c->open.maps = c->maps;
-}
-
-int ps_chain_add_search(struct ps_chain_opts *c, const char *dir)
-{
-    if (c->open.n_search_paths >= PS_MAX_OPTS)
-        return -1;
-    c->search[c->open.n_search_paths++] = dir;
-    return 0;
-}
-
-int ps_chain_add_map(struct ps_chain_opts *c, const char *arg)
-{
-    const char *eq = strchr(arg, '=');
-    if (!eq || eq == arg || !eq[1] || c->open.n_maps >= PS_MAX_OPTS)
-        return -1;
-    char *from = strndup(arg, (size_t)(eq - arg)); /* lives until exit, like argv */
-    if (!from)
-        return -1;
-    c->maps[c->open.n_maps++] = (struct vhdx_path_map){ from, eq + 1 };
-    return 0;
-}
-
 static int ends_with(const char *s, const char *suf)
 {
     size_t a = strlen(s), b = strlen(suf);
@@ -124,12 +97,12 @@ void ps_logs_free(struct ps_logs *l)
     memset(l, 0, sizeof *l);
 }
 
-int ps_base_open(const char *path, const struct ps_chain_opts *c, struct ps_base *b)
+int ps_base_open(const char *path, const struct vhdx_open_opts *o, struct ps_base *b)
 {
     memset(b, 0, sizeof *b);
     struct hv_err e;
     hv_err_clear(&e);
-    if (vhdx_open(path, &c->open, &b->img, &e) != 0) {
+    if (vhdx_open(path, o, &b->img, &e) != 0) {
         hv_err_file(&e, path);
         cli_error(&e);
         return hrl_exit_for(e.code);

@@ -12,19 +12,7 @@
 #include "hrl_points.h"
 #include "hrl_restore.h"
 #include "vhdx.h"
-
-/* Chain options of the base (--search-path DIR, --map WIN=LOCAL), as the
- * vhdx chain commands take them. */
-#define PS_MAX_OPTS 32
-struct ps_chain_opts {
-    const char *search[PS_MAX_OPTS];
-    struct vhdx_path_map maps[PS_MAX_OPTS];
-    struct vhdx_open_opts open;
-};
-void ps_chain_init(struct ps_chain_opts *c);
-/* Handles --search-path / --map values; @return 0 or -1 (bad value). */
-int ps_chain_add_search(struct ps_chain_opts *c, const char *dir);
-int ps_chain_add_map(struct ps_chain_opts *c, const char *from_eq_to);
+#include "vhdx_opts.h"
 
 /* LOG arguments: files as given, directories expanded to their *.hrl and
  * *.hrl.gz files (sorted by name; chain order comes from the headers). */
@@ -43,7 +31,8 @@ struct ps_base {
     const char *path;
 };
 /* @return 0, or an exit status after printing the error. */
-int ps_base_open(const char *path, const struct ps_chain_opts *c, struct ps_base *b);
+/* `o`: the chain options (vhdx_opts.h: --search-path, --map) for BASE's own parents. */
+int ps_base_open(const char *path, const struct vhdx_open_opts *o, struct ps_base *b);
 void ps_base_close(struct ps_base *b);
 
 /* Problems of the set, printed to stderr ("hrl: 'F': WHAT at 0xOFF: MSG [kind]")

@@ -41,17 +41,22 @@ int cmd_restore(int argc, char **argv)
         { "base", required_argument, 0, 'b' },   { "out", required_argument, 0, 'o' },
         { "point", required_argument, 0, 'p' },  { "until", required_argument, 0, 'u' },
         { "log", required_argument, 0, 'l' },    { "flatten", no_argument, 0, 'f' },
-        { "ignore-guid", no_argument, 0, 'g' },  { "search-path", required_argument, 0, 's' },
-        { "map", required_argument, 0, 'm' },    { "json", no_argument, 0, 'j' },
+        { "ignore-guid", no_argument, 0, 'g' },  CHAIN_LONGOPTS,
+            { "json", no_argument, 0, 'j' },
         { "progress", no_argument, 0, O_PROGRESS }, { "no-progress", no_argument, 0, O_NO_PROGRESS },
         { "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
     };
     const char *base_path = NULL, *out = NULL;
     struct ps_select sel = { 0 };
     int flatten = 0, ignore_guid = 0, json = 0, force_progress = -1, c;
-    struct ps_chain_opts chain;
-    ps_chain_init(&chain);
-    while ((c = getopt_long(argc, argv, "b:o:p:u:l:fgs:m:jh", opts, NULL)) != -1) {
+    struct chain_opts chain;
+    chain_opts_init(&chain);
+    while ((c = getopt_long(argc, argv, "b:o:p:u:l:fgjh", opts, NULL)) != -1) {
+        int r = chain_opt(&chain, c, optarg);
+        if (r < 0)
+            return cli_usage("restore", SYNOPSIS, "bad --map or --search-path value");
+        if (r > 0)
+            continue;
         switch (c) {
         case 'b': base_path = optarg; break;
         case 'o': out = optarg; break;
@@ -61,14 +66,6 @@ int cmd_restore(int argc, char **argv)
         case 'f': flatten = 1; break;
         case 'g': ignore_guid = 1; break;
         case 'j': json = 1; break;
-        case 's':
-            if (ps_chain_add_search(&chain, optarg) != 0)
-                return cli_usage("restore", SYNOPSIS, "too many --search-path");
-            break;
-        case 'm':
-            if (ps_chain_add_map(&chain, optarg) != 0)
-                return cli_usage("restore", SYNOPSIS, "--map wants WIN=LOCAL");
-            break;
         case O_PROGRESS: force_progress = 1; break;
         case O_NO_PROGRESS: force_progress = 0; break;
         case 'h': return cli_help(SYNOPSIS, DETAILS);
@@ -85,7 +82,7 @@ int cmd_restore(int argc, char **argv)
     if (rc)
         return rc;
     struct ps_base base;
-    if ((rc = ps_base_open(base_path, &chain, &base)) != 0) {
+    if ((rc = ps_base_open(base_path, &chain.o, &base)) != 0) {
         ps_logs_free(&logs);
         return rc;
     }
@@ -148,5 +145,6 @@ out:
     ps_plist_free(&pl);
     ps_base_close(&base);
     ps_logs_free(&logs);
+    chain_opts_free(&chain);
     return rc;
 }

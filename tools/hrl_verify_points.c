@@ -136,7 +136,7 @@ static const char *uid_of(const hrl_set *set, size_t k, char *buf)
 struct vopts {
     const char *base_path, *manifest, *out;
     int digest, json, ignore_guid, force_progress;
-    struct ps_chain_opts chain;
+    struct chain_opts chain;
 };
 
 static int parse(int argc, char **argv, struct vopts *o, int seal)
@@ -145,18 +145,23 @@ static int parse(int argc, char **argv, struct vopts *o, int seal)
     static const struct option opts[] = {
         { "base", required_argument, 0, 'b' },       { "digest", no_argument, 0, 'd' },
         { "manifest", required_argument, 0, 'M' },  { "json", no_argument, 0, 'j' },
-        { "ignore-guid", no_argument, 0, 'g' },      { "search-path", required_argument, 0, 's' },
-        { "map", required_argument, 0, 'm' },        { "output", required_argument, 0, 'o' },
+        { "ignore-guid", no_argument, 0, 'g' },      CHAIN_LONGOPTS,
+                { "output", required_argument, 0, 'o' },
         { "progress", no_argument, 0, O_PROGRESS },  { "no-progress", no_argument, 0, O_NO_PROGRESS },
         { "help", no_argument, 0, 'h' },             { 0, 0, 0, 0 },
     };
     const char *cmd = seal ? "seal" : "verify", *syn = seal ? SSYNOPSIS : VSYNOPSIS;
     memset(o, 0, sizeof *o);
     o->force_progress = -1;
-    ps_chain_init(&o->chain);
+    chain_opts_init(&o->chain);
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "b:dM:jgs:m:o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:dM:jgo:h", opts, NULL)) != -1) {
+        int r = chain_opt(&o->chain, c, optarg);
+        if (r < 0)
+            return cli_usage(cmd, syn, "bad --map or --search-path value");
+        if (r > 0)
+            continue;
         switch (c) {
         case 'b': o->base_path = optarg; break;
         case 'd': o->digest = 1; break;
@@ -164,14 +169,6 @@ static int parse(int argc, char **argv, struct vopts *o, int seal)
         case 'j': o->json = 1; break;
         case 'g': o->ignore_guid = 1; break;
         case 'o': o->out = optarg; break;
-        case 's':
-            if (ps_chain_add_search(&o->chain, optarg) != 0)
-                return cli_usage(cmd, syn, "too many --search-path");
-            break;
-        case 'm':
-            if (ps_chain_add_map(&o->chain, optarg) != 0)
-                return cli_usage(cmd, syn, "--map wants WIN=LOCAL");
-            break;
         case O_PROGRESS: o->force_progress = 1; break;
         case O_NO_PROGRESS: o->force_progress = 0; break;
         case 'h': cli_help(syn, seal ? SDETAILS : VDETAILS); return -1;
@@ -199,7 +196,7 @@ int cmd_verify_points(int argc, char **argv)
     if ((rc = ps_logs_expand(argv + optind, (size_t)(argc - optind), &logs)) != 0)
         return rc;
     struct ps_base base;
-    if ((rc = ps_base_open(o.base_path, &o.chain, &base)) != 0) {
+    if ((rc = ps_base_open(o.base_path, &o.chain.o, &base)) != 0) {
         ps_logs_free(&logs);
         return rc;
     }
@@ -318,6 +315,7 @@ out:
     ps_plist_free(&pl);
     ps_base_close(&base);
     ps_logs_free(&logs);
+    chain_opts_free(&o.chain);
     return rc;
 }
 
@@ -333,7 +331,7 @@ int cmd_seal(int argc, char **argv)
     if ((rc = ps_logs_expand(argv + optind, (size_t)(argc - optind), &logs)) != 0)
         return rc;
     struct ps_base base;
-    if ((rc = ps_base_open(o.base_path, &o.chain, &base)) != 0) {
+    if ((rc = ps_base_open(o.base_path, &o.chain.o, &base)) != 0) {
         ps_logs_free(&logs);
         return rc;
     }
@@ -395,5 +393,6 @@ out:
     ps_plist_free(&pl);
     ps_base_close(&base);
     ps_logs_free(&logs);
+    chain_opts_free(&o.chain);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include "hv_digest.h"
 #include "vhdx.h"
 #include "vhdx_cmds.h"
+#include "vhdx_opts.h"
 
 #define SYNOPSIS "digest [--sha256] [--json] [--search-path DIR] [--map WIN=LOCAL] FILE"
 #define DETAILS                                                                                    \
@@ -18,10 +19,8 @@
     "-p; done | sha256sum. Unallocated MiBs are not read: their digest is precomputed.\n"          \
     "  --sha256          also the plain SHA-256 of the whole virtual disk\n"                        \
     "  --json            machine-readable output\n"                                                 \
-    "  --search-path DIR, --map WIN=LOCAL   where to look for parents\n"                           \
+    CHAIN_HELP                                                                                     \
     "  --[no-]progress   progress on stderr (default: when stderr is a terminal)\n"
-
-#define MAX_OPTS 32
 
 struct prog {
     struct progress p;
@@ -37,41 +36,34 @@ int cmd_digest(int argc, char **argv)
     enum { O_PROGRESS = 256, O_NO_PROGRESS };
     static const struct option opts[] = {
         { "sha256", no_argument, 0, 's' },          { "json", no_argument, 0, 'j' },
-        { "search-path", required_argument, 0, 'S' }, { "map", required_argument, 0, 'm' },
+        CHAIN_LONGOPTS,
         { "progress", no_argument, 0, O_PROGRESS }, { "no-progress", no_argument, 0, O_NO_PROGRESS },
         { "help", no_argument, 0, 'h' },            { 0, 0, 0, 0 },
     };
     int sha = 0, json = 0, force = -1, c;
-    const char *search[MAX_OPTS];
-    struct vhdx_path_map maps[MAX_OPTS];
-    char mapbuf[MAX_OPTS][512];
-    struct vhdx_open_opts oo = { 0, search, 0, maps, 0 };
-    while ((c = getopt_long(argc, argv, "sjS:m:h", opts, NULL)) != -1) {
+    struct chain_opts co;
+    chain_opts_init(&co);
+    while ((c = getopt_long(argc, argv, "sjh", opts, NULL)) != -1) {
+        int r = chain_opt(&co, c, optarg);
+        if (r < 0) {
+            chain_opts_free(&co);
+            return cli_usage("digest", SYNOPSIS, "bad --map or --search-path value");
+        }
+        if (r > 0)
+            continue;
         switch (c) {
         case 's': sha = 1; break;
         case 'j': json = 1; break;
-        case 'S':
-            if (oo.n_search_paths >= MAX_OPTS)
-                return cli_usage("digest", SYNOPSIS, "too many --search-path");
-            search[oo.n_search_paths++] = optarg;
-            break;
-        case 'm': {
-            const char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg || oo.n_maps >= MAX_OPTS || (size_t)(eq - optarg) >= sizeof mapbuf[0])
-                return cli_usage("digest", SYNOPSIS, "--map wants WIN=LOCAL");
-            snprintf(mapbuf[oo.n_maps], sizeof mapbuf[0], "%.*s", (int)(eq - optarg), optarg);
-            maps[oo.n_maps] = (struct vhdx_path_map){ mapbuf[oo.n_maps], eq + 1 };
-            oo.n_maps++;
-            break;
-        }
         case O_PROGRESS: force = 1; break;
         case O_NO_PROGRESS: force = 0; break;
-        case 'h': return cli_help(SYNOPSIS, DETAILS);
-        default: return cli_usage("digest", SYNOPSIS, "unknown option");
+        case 'h': chain_opts_free(&co); return cli_help(SYNOPSIS, DETAILS);
+        default: chain_opts_free(&co); return cli_usage("digest", SYNOPSIS, "unknown option");
         }
     }
-    if (optind != argc - 1)
+    if (optind != argc - 1) {
+        chain_opts_free(&co);
         return cli_usage("digest", SYNOPSIS, "one FILE expected");
+    }
     const char *path = argv[optind];
     struct hv_err e;
     hv_err_clear(&e);
@@ -79,7 +71,8 @@ int cmd_digest(int argc, char **argv)
     hv_tree *t = NULL;
     struct hv_vhdx_source src = { 0 };
     int rc = EXIT_ERROR;
-    if (vhdx_open(path, &oo, &img, &e) != 0) {
+    if (vhdx_open(path, &co.o, &img, &e) != 0) {
+        chain_opts_free(&co);
         hv_err_file(&e, path);
         cli_error(&e);
         return e.code == HV_FORMAT || e.code == HV_CORRUPT || e.code == HV_UNSUPPORTED || e.code == HV_MISMATCH
@@ -128,5 +121,6 @@ out:
     hv_tree_free(t);
     hv_vhdx_source_fini(&src);
     vhdx_close(img);
+    chain_opts_free(&co);
     return rc;
 }
