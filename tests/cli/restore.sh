@@ -18,8 +18,8 @@ PY=python3
 cd "$TMP"
 
 # ---- a qemu-made base with some data, its raw image and GUID ----
-qemu-img create -q -f vhdx -o subformat=dynamic base.vhdx 64M
-qemu-io -f vhdx -c "write -P 0x5a 0 3M" -c "write -P 0x11 20M 1M" -c "write -P 0x33 63M 512k" base.vhdx >/dev/null
+qemu-img create -q -f vhdx -o subformat=dynamic base.vhdx 32M
+qemu-io -f vhdx -c "write -P 0x5a 0 3M" -c "write -P 0x11 20M 1M" -c "write -P 0x33 31M 512k" base.vhdx >/dev/null
 qemu-img convert -O raw base.vhdx base.raw
 G=$("$HRL" points --json --base base.vhdx /dev/null 2>/dev/null | sed -n 's/.*"data_write_guid": "\([^"]*\)".*/\1/p')
 [ -n "$G" ] || G=$($PY - <<'EOF'
@@ -35,7 +35,7 @@ for off in (65536, 131072):
 print("{%s}" % uuid.UUID(bytes_le=best[1]))
 EOF
 )
-$PY "$GEN" --out-dir logs --base-raw base.raw --vhd2-guid "$G" --logs 3 --writes-per-log 200 \
+$PY "$GEN" --out-dir logs --base-raw base.raw --vhd2-guid "$G" --logs 3 --writes-per-log 120 \
   --seed 7 --data-checksum computed >/dev/null || { fail "hrl_gen.py failed"; finish; exit 1; }
 # Expected values per point, read once: WANT_SHA[k], WANT_TREE[k], log UniqueIds.
 eval "$($PY - <<'EOF'
@@ -160,7 +160,7 @@ refused "forked chain" logs/log1.hrl logs/log2.hrl fork.hrl
 refused "guid mismatch" other.hrl
 expect_stderr_has "guid-mismatch" "$HRL" restore --base base.vhdx --out bad.vhdx other.hrl
 expect_exit 0 "$HRL" restore --base base.vhdx --out ig.vhdx --ignore-guid other.hrl
-"$HRL" make --writes <(echo "67108864 blk") -o beyond.hrl --vhd2-guid "$G" >/dev/null
+"$HRL" make --writes <(echo "33554432 blk") -o beyond.hrl --vhd2-guid "$G" >/dev/null
 refused "entry beyond the virtual size" beyond.hrl
 expect_stderr_has "entry-range" "$HRL" restore --base base.vhdx --out bad.vhdx beyond.hrl
 "$HRL" make --writes <(echo "100:512 blk") -o misaligned.hrl --vhd2-guid "$G" >/dev/null
