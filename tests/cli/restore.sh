@@ -57,7 +57,8 @@ expect_stdout_has '"usable": 3' "$HRL" points --json --base base.vhdx logs/log3.
 # tree digest of a raw image, computed independently in the shell
 tree_of() { # tree_of RAWFILE
   rm -rf pieces && mkdir pieces && split -b 1M -a 4 "$1" pieces/p.
-  sha256sum pieces/p.* | cut -d' ' -f1 | xxd -r -p | sha256sum | cut -d' ' -f1
+  local hex; hex=$(sha256sum pieces/p.* | cut -c1-64 | tr -d '\n')
+  printf '%b' "$(printf '%s' "$hex" | sed 's/../\\x&/g')" | sha256sum | cut -d' ' -f1
 }
 
 # ---- restore every point: differencing, flattened, and apply on a raw copy ----
