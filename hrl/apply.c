@@ -240,7 +240,26 @@ out:
     return rc;
 }
 
-static int restore_flat(vhdx_builder *b, const struct hv_digest_source *base, const struct hrl_plan *plan,
+/* Lists the 4 KiB pages of buf[0..len) that are not all zero, merged into
+ * ranges, so the sparse writer leaves holes for the zero ones. */
+#define PAGE 4096u
+static size_t nonzero_ranges(const uint8_t *buf, size_t len, struct range *r)
+{
+    size_t nr = 0;
+    for (size_t at = 0; at < len; at += PAGE) {
+        size_t n = len - at < PAGE ? len - at : PAGE;
+        if (hv_is_zero(buf + at, n))
+            continue;
+        if (nr && r[nr - 1].start + r[nr - 1].len == at)
+            r[nr - 1].len += n;
+        else
+            r[nr++] = (struct range){ at, n };
+    }
+    return nr;
+}
+
+static int restore_flat(vhdx_builder *b, struct sparse_io *sp, const struct hv_digest_source *base,
+                        const struct hrl_plan *plan,
                         const struct hrl_write *w, uint64_t vsize, const struct hrl_progress *pr,
                         struct hrl_restore_stats *st, struct hv_err *e)
 {
@@ -266,8 +285,14 @@ static int restore_flat(vhdx_builder *b, const struct hv_digest_source *base, co
             goto out;
         if (touched)
             fill_block(plan, w, &i, bstart, bend, buf, NULL, 512, r, &nr);
-        if (!hv_is_zero(buf, len)) {
-            if (vhdx_builder_put_block(b, blk, buf, NULL, e) != 0)
+        size_t nz = nonzero_ranges(buf, len, r);
+        if (nz) {
+            sp->buf = buf;
+            sp->r = r;
+            sp->nr = nz;
+            int prc = vhdx_builder_put_block(b, blk, buf, NULL, e);
+            sp->buf = NULL;
+            if (prc != 0)
                 goto out;
             if (touched)
                 st->blocks_full++;
@@ -334,7 +359,7 @@ int hrl_restore(vhdx *base, const char *base_path, const hrl_set *set, size_t po
     if (vhdx_builder_begin_io(&sp.io, &bp, &b, e) != 0)
         goto out;
     int wrc = (flags & HRL_RESTORE_FLATTEN)
-                  ? restore_flat(b, &src.src, &plan, w, vsize, pr, st, e)
+                  ? restore_flat(b, &sp, &src.src, &plan, w, vsize, pr, st, e)
                   : restore_diff(b, &sp, &plan, w, vsize, sector, pr, st, e);
     if (wrc != 0)
         goto out;
