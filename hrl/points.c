@@ -1,9 +1,11 @@
 /* points.c: a base plus a chain of logs, verified as a whole, as recovery points. */
 #include "hrl_points.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct hrl_set {
     struct hrl_set_log *logs; /* chain order */
@@ -116,6 +118,83 @@ static int collect_entries(hrl_set *s, size_t pos, struct hv_err *e)
     return 0;
 }
 
+/* ---- opening and verifying the logs in parallel ----
+ * Each log is opened and its payload checksums summed on one of a few
+ * threads (they are independent files; verification is most of the cost of
+ * a restore). Problems are buffered per log and reported afterwards, in
+ * argument order, from the calling thread: the user's callback never runs
+ * concurrently and sees the same order as a sequential open. */
+struct open_job {
+    const char *path;
+    hrl_log *log;
+    struct hv_err err;
+    int failed;
+    struct hrl_problem *probs;
+    size_t np, cap;
+    size_t dropped; /* problems lost to an allocation failure (still counted) */
+};
+
+struct open_pool {
+    struct open_job *jobs;
+    size_t n, next;
+    pthread_mutex_t mu;
+};
+
+static void buffer_problem(void *ctx, const struct hrl_problem *p)
+{
+    struct open_job *j = ctx;
+    if (j->np == j->cap) {
+        size_t cap = j->cap ? 2 * j->cap : 8;
+        struct hrl_problem *n = realloc(j->probs, cap * sizeof *n);
+        if (!n) {
+            j->dropped++;
+            return;
+        }
+        j->probs = n;
+        j->cap = cap;
+    }
+    j->probs[j->np++] = *p;
+}
+
+static void *open_worker(void *arg)
+{
+    struct open_pool *pool = arg;
+    for (;;) {
+        pthread_mutex_lock(&pool->mu);
+        size_t i = pool->next++;
+        pthread_mutex_unlock(&pool->mu);
+        if (i >= pool->n)
+            return NULL;
+        struct open_job *j = &pool->jobs[i];
+        struct hrl_open_opts oo = { 0, buffer_problem, j };
+        hv_err_clear(&j->err);
+        if (hrl_open(j->path, &oo, &j->log, &j->err) < 0) {
+            j->failed = 1;
+            j->log = NULL;
+            continue;
+        }
+        hrl_verify_data(j->log); /* mismatches are buffered by buffer_problem */
+    }
+}
+
+static void open_all(struct open_job *jobs, size_t n)
+{
+    struct open_pool pool = { jobs, n, 0, PTHREAD_MUTEX_INITIALIZER };
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t threads = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu;
+    if (threads > n)
+        threads = n ? n : 1;
+    pthread_t tid[8];
+    size_t started = 0;
+    for (size_t k = 1; k < threads; k++)
+        if (pthread_create(&tid[started], NULL, open_worker, &pool) == 0)
+            started++;
+    open_worker(&pool);
+    for (size_t k = 0; k < started; k++)
+        pthread_join(tid[k], NULL);
+    pthread_mutex_destroy(&pool.mu);
+}
+
 int hrl_set_open(const char *const *paths, size_t n, const struct hrl_base *base,
                  const struct hrl_set_opts *opts, hrl_set **out, struct hv_err *e)
 {
@@ -126,6 +205,7 @@ int hrl_set_open(const char *const *paths, size_t n, const struct hrl_base *base
     size_t *opened = calloc(n + 1, sizeof *opened);
     size_t *order = calloc(n + 1, sizeof *order);
     struct hrl_info *infos = calloc(n + 1, sizeof *infos);
+    struct open_job *jobs = NULL;
     int rc = -1;
     if (!s || !logs || !lc || !hdrs || !opened || !order || !infos) {
         hv_failx(e, HV_NOMEM, "log set", "no memory for %zu logs", n);
@@ -145,25 +225,36 @@ int hrl_set_open(const char *const *paths, size_t n, const struct hrl_base *base
     /* 1. Open and fully verify each log. Until the chain is ordered, s->logs
      * is in argument order and problems are counted there. */
     size_t nopen = 0;
+    jobs = calloc(n + 1, sizeof *jobs);
+    if (!jobs) {
+        hv_failx(e, HV_NOMEM, "log set", "no memory for %zu logs", n);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        jobs[i].path = paths[i];
+    open_all(jobs, n);
     for (size_t i = 0; i < n; i++) {
+        struct open_job *j = &jobs[i];
         lc[i] = (struct log_ctx){ s, i, paths[i] };
         s->logs[i].path = paths[i];
         s->logs[i].arg = i;
-        struct hrl_open_opts oo = { 0, on_log_problem, &lc[i] };
-        struct hv_err le;
-        hv_err_clear(&le);
-        if (hrl_open(paths[i], &oo, &logs[i], &le) < 0) {
-            if (le.code == HV_IO || le.code == HV_NOMEM || le.code == HV_NOTFOUND) {
-                *e = le;
+        logs[i] = j->log;
+        j->log = NULL; /* owned by logs[] now */
+        for (size_t k = 0; k < j->np; k++)
+            on_log_problem(&lc[i], &j->probs[k]);
+        for (size_t k = 0; k < j->dropped; k++)
+            report(s, i, paths[i], "unreported", 0, "log", "a problem was lost (out of memory)");
+        if (j->failed) {
+            struct hv_err *le = &j->err;
+            if (le->code == HV_IO || le->code == HV_NOMEM || le->code == HV_NOTFOUND) {
+                *e = *le;
                 goto out;
             }
             char buf[1400];
-            report(s, i, paths[i], "unreadable", le.has_offset ? le.offset : 0, "log",
-                   "%s", hv_err_format(&le, buf, sizeof buf));
-            logs[i] = NULL;
+            report(s, i, paths[i], "unreadable", le->has_offset ? le->offset : 0, "log",
+                   "%s", hv_err_format(le, buf, sizeof buf));
             continue;
         }
-        hrl_verify_data(logs[i]); /* mismatches arrive through on_log_problem */
         hrl_info(logs[i], &infos[i]);
         hdrs[nopen] = &infos[i].hdr;
         opened[nopen++] = i;
@@ -266,6 +357,11 @@ int hrl_set_open(const char *const *paths, size_t n, const struct hrl_base *base
     s = NULL;
     rc = 0;
 out:
+    for (size_t i = 0; i < n && jobs; i++) {
+        hrl_close(jobs[i].log);
+        free(jobs[i].probs);
+    }
+    free(jobs);
     for (size_t i = 0; i < n && logs; i++)
         hrl_close(logs[i]);
     hrl_set_close(s);
