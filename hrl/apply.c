@@ -21,12 +21,14 @@
  * sectors are not used anyway). Any other write passes through. */
 struct range {
     uint64_t start, len; /* relative to the block buffer */
+    const uint8_t *src;  /* the bytes to write; NULL: the block buffer's own */
 };
 
 struct sparse_io {
     struct hv_io io;
     struct hv_io *inner;
     const uint8_t *buf; /* the registered block buffer */
+    size_t blen;        /* its length */
     const struct range *r;
     size_t nr;
     uint64_t end; /* logical end of file: max end of all writes */
@@ -47,15 +49,20 @@ static int sp_pwrite(struct hv_io *io, const void *b, size_t n, uint64_t off, st
     struct sparse_io *s = sparse_of(io);
     if (off + n > s->end)
         s->end = off + n;
-    if (b != s->buf || !s->buf)
+    if (!s->buf || (b != s->buf && n != s->blen))
         return hv_io_pwrite(s->inner, b, n, off, e);
+    /* Zero-copy ranges point into the logs, not into the buffer: a builder
+     * that wrote a copy of the block would write bytes we never filled. */
+    if (b != s->buf)
+        return hv_failx(e, HV_UNSUPPORTED, "restore", "the builder wrote a copy of the block");
     for (size_t i = 0; i < s->nr; i++) {
         uint64_t st = s->r[i].start, len = s->r[i].len;
         if (st >= n)
             break;
         if (len > n - st)
             len = n - st;
-        if (hv_io_pwrite(s->inner, s->buf + st, (size_t)len, off + st, e) != 0)
+        const uint8_t *from = s->r[i].src ? s->r[i].src : s->buf + st;
+        if (hv_io_pwrite(s->inner, from, (size_t)len, off + st, e) != 0)
             return -1;
     }
     return 0;
@@ -162,10 +169,11 @@ static void progress(const struct hrl_progress *p, uint64_t done, uint64_t total
         p->fn(p->ctx, done, total);
 }
 
-/* Copies the parts of extents ext[*i..] that fall in [bstart, bend) into
- * buf (block-relative), marks their sectors in bm (if non-NULL) and lists
- * the filled ranges. Leaves *i at the first extent reaching past bend.
- * Returns the bytes filled. */
+/* Lists the parts of extents ext[*i..] that fall in [bstart, bend) as ranges
+ * (block-relative). With bm (differencing) the ranges point into the logs and
+ * their sectors are marked in bm: nothing is copied. Without bm the bytes are
+ * copied into buf. Leaves *i at the first extent reaching past bend.
+ * Returns the bytes covered. */
 static uint64_t fill_block(const struct hrl_plan *plan, const struct hrl_write *w, size_t *i,
                            uint64_t bstart, uint64_t bend, uint8_t *buf, uint8_t *bm,
                            uint32_t sector, struct range *r, size_t *nr)
@@ -176,14 +184,18 @@ static uint64_t fill_block(const struct hrl_plan *plan, const struct hrl_write *
         const struct hrl_extent *x = &plan->ext[k];
         uint64_t s = x->off > bstart ? x->off : bstart;
         uint64_t t = x->off + x->len < bend ? x->off + x->len : bend;
-        memcpy(buf + (s - bstart), w[x->write].data + x->src + (s - x->off), (size_t)(t - s));
+        const uint8_t *src = w[x->write].data + x->src + (s - x->off);
         if (bm)
             for (uint64_t sec = (s - bstart) / sector; sec < (t - bstart + sector - 1) / sector; sec++)
                 bm[sec / 8] |= (uint8_t)(1u << (sec % 8));
-        if (*nr && r[*nr - 1].start + r[*nr - 1].len == s - bstart)
-            r[*nr - 1].len += t - s;
         else
-            r[(*nr)++] = (struct range){ s - bstart, t - s };
+            memcpy(buf + (s - bstart), src, (size_t)(t - s));
+        const uint8_t *rsrc = bm ? src : NULL;
+        struct range *pr = *nr ? &r[*nr - 1] : NULL;
+        if (pr && pr->start + pr->len == s - bstart && (!rsrc || pr->src + pr->len == rsrc))
+            pr->len += t - s;
+        else
+            r[(*nr)++] = (struct range){ s - bstart, t - s, rsrc };
         filled += t - s;
     }
     while (*i < plan->count && plan->ext[*i].off + plan->ext[*i].len <= bend)
@@ -199,7 +211,7 @@ static int restore_diff(vhdx_builder *b, struct sparse_io *sp, const struct hrl_
 {
     uint64_t bs = vhdx_builder_block_size(b);
     uint64_t nsec = bs / sector;
-    uint8_t *buf = malloc(bs), *bm = malloc(nsec / 8 + 1);
+    uint8_t *buf = calloc(1, bs), *bm = malloc(nsec / 8 + 1);
     /* A block holds at most one range per extent piece; 2 per sector is a
      * safe bound since ranges are merged and separated by gaps. */
     struct range *r = malloc((nsec + 1) * sizeof *r);
@@ -217,6 +229,7 @@ static int restore_diff(vhdx_builder *b, struct sparse_io *sp, const struct hrl_
         memset(bm, 0, nsec / 8 + 1);
         uint64_t filled = fill_block(plan, w, &i, bstart, bend, buf, bm, sector, r, &nr);
         sp->buf = buf;
+        sp->blen = (size_t)(bend - bstart);
         sp->r = r;
         sp->nr = nr;
         int full = filled == bend - bstart;
@@ -253,7 +266,7 @@ static size_t nonzero_ranges(const uint8_t *buf, size_t len, struct range *r)
         if (nr && r[nr - 1].start + r[nr - 1].len == at)
             r[nr - 1].len += n;
         else
-            r[nr++] = (struct range){ at, n };
+            r[nr++] = (struct range){ at, n, NULL };
     }
     return nr;
 }
@@ -288,6 +301,7 @@ static int restore_flat(vhdx_builder *b, struct sparse_io *sp, const struct hv_d
         size_t nz = nonzero_ranges(buf, len, r);
         if (nz) {
             sp->buf = buf;
+            sp->blen = len;
             sp->r = r;
             sp->nr = nz;
             int prc = vhdx_builder_put_block(b, blk, buf, NULL, e);
@@ -353,7 +367,7 @@ int hrl_restore(vhdx *base, const char *base_path, const hrl_set *set, size_t po
     if (tmp_name(out, tmp, sizeof tmp, e) != 0 || hv_io_open_file(tmp, HV_IO_CREATE, &inner, e) != 0)
         goto out;
     have_tmp = 1;
-    struct sparse_io sp = { { &sparse_ops, NULL, "" }, inner, NULL, NULL, 0, 0 };
+    struct sparse_io sp = { { &sparse_ops, NULL, "" }, inner, NULL, 0, NULL, 0, 0 };
     sp.io.ctx = &sp;
     snprintf(sp.io.path, sizeof sp.io.path, "%s", inner->path);
     if (vhdx_builder_begin_io(&sp.io, &bp, &b, e) != 0)
