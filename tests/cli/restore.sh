@@ -161,6 +161,11 @@ refused "forked chain" logs/log1.hrl logs/log2.hrl fork.hrl
 refused "guid mismatch" other.hrl
 expect_stderr_has "guid-mismatch" "$HRL" restore --base base.vhdx --out bad.vhdx other.hrl
 expect_exit 0 "$HRL" restore --base base.vhdx --out ig.vhdx --ignore-guid other.hrl
+# a later log whose Vhd2DataWriteGuid differs from the chain's (offline change between logs)
+"$HRL" make --writes <(echo "4096 blk") -o g2.hrl --previous "$U1" \
+  --vhd2-guid "{0badc0de-0000-4000-8000-000000000002}" >/dev/null
+refused "guid change inside the chain" logs/log1.hrl g2.hrl
+expect_stderr_has "differs from the chain's" "$HRL" restore --base base.vhdx --out bad.vhdx logs/log1.hrl g2.hrl
 "$HRL" make --writes <(echo "33554432 blk") -o beyond.hrl --vhd2-guid "$G" >/dev/null
 refused "entry beyond the virtual size" beyond.hrl
 expect_stderr_has "entry-range" "$HRL" restore --base base.vhdx --out bad.vhdx beyond.hrl
