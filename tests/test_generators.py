@@ -406,6 +406,30 @@ class VhdxFixtures(unittest.TestCase):
                 off += 4096
 
 
+@unittest.skipUnless(os.environ.get("HVKIT_SLOW_TESTS"),
+                     "set HVKIT_SLOW_TESTS=1 for the 4 GiB multi-chunk test")
+class VhdxMultiChunk(unittest.TestCase):
+    """More than one chunk: SB entries interleaved in the BAT, sector
+    bitmaps for chunks 0 and 1, writes across the chunk boundary."""
+
+    def test_multichunk(self):
+        d = os.path.join(tmpdir(), "big")
+        res = G.build_scenario(G.big_specs(), d)
+        base = res["multichunk/base.vhdx"]
+        child = res["multichunk/child.vhdx"]
+        self.assertEqual(base["bat_entries"], 4103)
+        self.assertEqual(child["bat_entries"], 2 * 4097)
+        self.assertEqual([x["chunk"] for x in child["sector_bitmaps"]],
+                         [0, 1])
+        if QEMU_IMG:
+            self.assertEqual(qemu_raw_sha(os.path.join(
+                d, "multichunk/base.vhdx"), tmpdir()), base["sha256"])
+        if LIBVHDI:
+            self.assertEqual(LIBVHDI.sha256_chain(
+                [os.path.join(d, "multichunk/child.vhdx"),
+                 os.path.join(d, "multichunk/base.vhdx")]), child["sha256"])
+
+
 # ---------------------------------------------------------------------------
 # gen_corrupt.py
 # ---------------------------------------------------------------------------
