@@ -8,6 +8,21 @@
  * metadata-block offsets, so memory stays bounded whatever the log size.
  * Every problem found is reported through a callback with its kind and file
  * offset; opening fails only when nothing can be read at all.
+ *
+ * Replaying a log (the restore engine's loop), verifying before writing:
+ *
+ *     hrl_log *log;  struct hv_err err;  struct hrl_info in;
+ *     if (hrl_open(path, NULL, &log, &err)) return -1;        // .hrl or .hrl.gz
+ *     hrl_verify_data(log);                                    // pass 1: payloads
+ *     hrl_info(log, &in);
+ *     if (in.problems) { hrl_close(log); return -1; }          // refuse damaged logs
+ *     struct hrl_iter it;  struct hrl_entry e;
+ *     hrl_iter_init(log, 0, &it);
+ *     while (hrl_iter_next(&it, &e))                           // pass 2: log order
+ *         disk_write(e.payload, e.length, e.disk_offset);      // straight from the map
+ *     hrl_close(log);
+ *
+ * Payload pointers stay valid until hrl_close(). Nothing is allocated per entry.
  */
 #ifndef HRL_H
 #define HRL_H

@@ -42,9 +42,18 @@ static int walk_back(struct hrl_log *log, int *broken, struct hv_err *err)
 {
     const uint64_t ms = log->hdr.metadata_size, eol = log->hdr.eol;
     uint64_t cur = eol - ms;
+    /* Each step goes back at least one block, so this bound is never reached
+     * by a sound chain; it stands guard should the checks below ever change. */
+    const uint64_t max_blocks = (eol - HRL_HEADER_SIZE) / ms + 1;
     char what[80];
     *broken = 0;
     for (;;) {
+        if (log->nblocks >= max_blocks) {
+            hrl_report(&log->rep, HRL_P_CHAIN_POINTER, cur, HRL_WHAT_BLOCK(what, cur),
+                       "chain longer than %llu blocks", (unsigned long long)max_blocks);
+            *broken = 1;
+            break;
+        }
         if (hrl_index_push(log, cur, 0, 0, 0, err))
             return -1;
         const uint8_t *p = span_at(log->file, cur, 8); /* cur + ms <= eol <= file length */

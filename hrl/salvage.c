@@ -25,7 +25,9 @@ static int candidate(struct hv_span file, uint64_t c, uint32_t ms, uint64_t expe
                      uint64_t data_start, uint32_t *valid)
 {
     const uint8_t *p = span_at(file, c, ms);
-    if (!p || le64(p) != expect_prev)
+    /* Cheap rejections first: the pointer must match, and a 32-byte header
+     * sums to at most 28 * 255, so its checksum is at least ~7140. */
+    if (!p || le64(p) != expect_prev || le32(p + 12) < ~(uint32_t)(28 * 255))
         return 0;
     struct hrl_mb mb;
     hrl_mb_decode(p, &mb);

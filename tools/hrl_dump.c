@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hrl_cmds.h"
@@ -57,40 +58,43 @@ static inline void put_c(struct out *o, char c)
 
 static int dump_csv(hrl_log *log)
 {
-    static struct out o; /* 1 MiB: too big for the stack; one dump per process */
+    struct out *o = malloc(sizeof *o); /* 1 MiB: too big for the stack */
+    if (!o)
+        return cli_errorf("out of memory");
     struct hrl_iter it;
     struct hrl_entry e;
     char ts[40];
     size_t tslen = 0;
     uint32_t last_t = 0;
     int have_t = 0;
-    o.n = 0;
+    o->n = 0;
     static const char head[] = "index,block_offset,slot,disk_offset,length,timestamp,"
                                "payload_offset,entry_checksum,data_checksum\n";
-    put_str(&o, head, sizeof head - 1);
+    put_str(o, head, sizeof head - 1);
     hrl_iter_init(log, HRL_ITER_DATA, &it);
     while (hrl_iter_next(&it, &e)) {
-        if (o.n > sizeof o.buf - 512)
-            out_flush(&o);
+        if (o->n > sizeof o->buf - 512) /* a row is < 250 bytes */
+            out_flush(o);
         if (!have_t || e.timestamp != last_t) {
             hrl_time_str(e.timestamp, ts, sizeof ts);
             tslen = strlen(ts);
             last_t = e.timestamp;
             have_t = 1;
         }
-        put_u64(&o, e.index); put_c(&o, ',');
-        put_u64(&o, e.block_offset); put_c(&o, ',');
-        put_u64(&o, e.slot); put_c(&o, ',');
-        put_u64(&o, e.disk_offset); put_c(&o, ',');
-        put_u64(&o, e.length); put_c(&o, ',');
-        put_str(&o, ts, tslen); put_c(&o, ',');
-        put_u64(&o, e.payload_offset); put_c(&o, ',');
-        put_str(&o, e.entry_ok ? "ok," : "bad,", e.entry_ok ? 3 : 4);
+        put_u64(o, e.index); put_c(o, ',');
+        put_u64(o, e.block_offset); put_c(o, ',');
+        put_u64(o, e.slot); put_c(o, ',');
+        put_u64(o, e.disk_offset); put_c(o, ',');
+        put_u64(o, e.length); put_c(o, ',');
+        put_str(o, ts, tslen); put_c(o, ',');
+        put_u64(o, e.payload_offset); put_c(o, ',');
+        put_str(o, e.entry_ok ? "ok," : "bad,", e.entry_ok ? 3 : 4);
         const char *d = data_names[e.data];
-        put_str(&o, d, strlen(d));
-        put_c(&o, '\n');
+        put_str(o, d, strlen(d));
+        put_c(o, '\n');
     }
-    out_flush(&o);
+    out_flush(o);
+    free(o);
     return 0;
 }
 
@@ -168,11 +172,14 @@ int cmd_dump(int argc, char **argv)
         hrl_plist_free(&pl);
         return rc;
     }
-    if (csv)
-        dump_csv(log);
-    else if (json)
+    if (csv && dump_csv(log)) {
+        hrl_close(log);
+        hrl_plist_free(&pl);
+        return EXIT_ERROR;
+    }
+    if (json)
         dump_json(log, &pl);
-    else
+    else if (!csv)
         dump_text(log);
     struct hrl_info in;
     hrl_info(log, &in);

@@ -40,7 +40,7 @@ static int write_all(int fd, const void *p, size_t n, uint64_t off)
 
 static int copy_to_stdout(int fd, uint64_t len)
 {
-    static uint8_t buf[1 << 16];
+    uint8_t buf[1 << 14];
     uint64_t off = 0;
     while (off < len) {
         size_t n = len - off < sizeof buf ? (size_t)(len - off) : sizeof buf;

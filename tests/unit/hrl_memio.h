@@ -12,6 +12,7 @@ struct memfile {
     uint8_t *p;
     size_t len, cap;
     int closed;
+    int fail_after; /* > 0: that many writes succeed, then every write fails */
 };
 
 static int mem_pread(struct hv_io *io, void *buf, size_t len, uint64_t off, struct hv_err *e)
@@ -27,6 +28,11 @@ static int mem_pread(struct hv_io *io, void *buf, size_t len, uint64_t off, stru
 static int mem_pwrite(struct hv_io *io, const void *buf, size_t len, uint64_t off, struct hv_err *e)
 {
     struct memfile *m = io->ctx;
+    if (m->fail_after > 0 && --m->fail_after == 0) {
+        m->fail_after = 1; /* stays failed */
+        return hv_failx(e, HV_IO, "write", "injected failure at offset %llu",
+                        (unsigned long long)off);
+    }
     if (off + len > m->cap) {
         size_t cap = m->cap ? m->cap : 65536;
         while (cap < off + len)

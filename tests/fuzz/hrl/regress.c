@@ -30,7 +30,9 @@ static void run_file(const char *path)
     /* Seeded damage: flips, zeroed runs, truncations. */
     uint64_t s = 0x9E3779B97F4A7C15ull ^ (uint64_t)n;
     uint8_t *m = malloc(n > 0 ? (size_t)n : 1);
-    for (int round = 0; round < 3000 && n > 0; round++) {
+    const char *env = getenv("HRL_REGRESS_ROUNDS");
+    int rounds = env ? atoi(env) : 3000;
+    for (int round = 0; round < rounds && n > 0; round++) {
         memcpy(m, buf, (size_t)n);
         size_t len = (size_t)n;
         for (int k = 0; k < 1 + round % 4; k++) {
@@ -78,6 +80,6 @@ int main(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         run_path(argv[i]);
-    printf("%zu inputs, each with 3000 damaged variants: ok\n", files);
+    printf("%zu inputs, each with its damaged variants: ok\n", files);
     return files ? 0 : 1;
 }
