@@ -4,12 +4,17 @@
 #define VHDX_CMDS_H
 
 #define VHDX_COMMANDS(X) \
-    X(version, "version", "print the version") \
+    X(info, "info [--json] FILE", "show headers, metadata, log state and BAT counts of one file") \
+    X(check, "check [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", "find every problem in a file and its chain") \
+    X(map, "map [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", "list allocation runs of the virtual disk") \
+    X(cat, "cat [--search-path DIR] [--map WIN=LOCAL] FILE", "write the whole virtual disk to standard output") \
+    X(chain, "chain [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", "show each layer of a differencing chain") \
     X(create, "create OUT --size N [--fixed|--dynamic] | create OUT --parent PARENT", \
       "create a fixed, dynamic or differencing image") \
     X(convert, "convert IN OUT [-O raw|vhdx] [--fixed|--dynamic] [--block-size N]", \
       "copy a raw image or VHDX chain into a new raw or VHDX file") \
-    X(replay, "replay [--dry-run] FILE", "apply a pending log to the file in place")
+    X(replay, "replay [--dry-run] FILE", "apply a pending log to the file in place") \
+    X(version, "version", "print the version")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);
 VHDX_COMMANDS(X)
