@@ -3,6 +3,7 @@
  * libvhdx only (vhdx.h, vhdx_write.h, hv_io.h). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,23 @@ struct range {
     const uint8_t *src;  /* the bytes to write; NULL: the block buffer's own */
 };
 
+/* A write whose bytes stay valid until flush (they point into the mapped
+ * logs): queued, then issued by several threads at once (the kernel copy into
+ * the page cache is most of a restore's cost). */
+struct pending {
+    const uint8_t *src;
+    size_t len;
+    uint64_t off;
+};
+#define QUEUE_MAX 8192
+#define MAX_WRITERS 8
+
 struct sparse_io {
     struct hv_io io;
     struct hv_io *inner;
+    struct pending *q; /* QUEUE_MAX entries */
+    size_t nq;
+    int writers;
     const uint8_t *buf; /* the registered block buffer */
     size_t blen;        /* its length */
     const struct range *r;
@@ -37,6 +52,59 @@ struct sparse_io {
 static struct sparse_io *sparse_of(struct hv_io *io)
 {
     return io->ctx;
+}
+
+struct drain_job {
+    struct hv_io *inner;
+    const struct pending *q;
+    size_t from, to;
+    int rc;
+    struct hv_err err;
+};
+
+static void *drain_run(void *arg)
+{
+    struct drain_job *j = arg;
+    j->rc = 0;
+    for (size_t i = j->from; i < j->to && j->rc == 0; i++)
+        j->rc = hv_io_pwrite(j->inner, j->q[i].src, j->q[i].len, j->q[i].off, &j->err);
+    return NULL;
+}
+
+/* Issues every queued write (pwrite at distinct offsets is thread-safe). */
+static int sp_drain(struct sparse_io *s, struct hv_err *e)
+{
+    if (!s->nq)
+        return 0;
+    struct drain_job job[MAX_WRITERS];
+    pthread_t tid[MAX_WRITERS];
+    int started[MAX_WRITERS] = { 0 };
+    int nw = s->writers < 1 ? 1 : s->writers > MAX_WRITERS ? MAX_WRITERS : s->writers;
+    memset(job, 0, sizeof job);
+    size_t per = (s->nq + (size_t)nw - 1) / (size_t)nw;
+    for (int k = 0; k < nw; k++) {
+        size_t from = (size_t)k * per < s->nq ? (size_t)k * per : s->nq;
+        size_t to = from + per < s->nq ? from + per : s->nq;
+        job[k] = (struct drain_job){ s->inner, s->q, from, to, 0, { 0 } };
+        if (k > 0 && from < to)
+            started[k] = pthread_create(&tid[k], NULL, drain_run, &job[k]) == 0;
+    }
+    drain_run(&job[0]);
+    int rc = job[0].rc;
+    if (rc)
+        *e = job[0].err;
+    for (int k = 1; k < nw; k++) {
+        if (started[k])
+            pthread_join(tid[k], NULL);
+        else
+            drain_run(&job[k]);
+        if (job[k].rc && !rc) {
+            rc = job[k].rc;
+            *e = job[k].err;
+        }
+    }
+    s->nq = 0;
+    return rc;
 }
 
 static int sp_pread(struct hv_io *io, void *b, size_t n, uint64_t off, struct hv_err *e)
@@ -50,7 +118,7 @@ static int sp_pwrite(struct hv_io *io, const void *b, size_t n, uint64_t off, st
     if (off + n > s->end)
         s->end = off + n;
     if (!s->buf || (b != s->buf && n != s->blen))
-        return hv_io_pwrite(s->inner, b, n, off, e);
+        return sp_drain(s, e) ? -1 : hv_io_pwrite(s->inner, b, n, off, e);
     /* Zero-copy ranges point into the logs, not into the buffer: a builder
      * that wrote a copy of the block would write bytes we never filled. */
     if (b != s->buf)
@@ -61,8 +129,13 @@ static int sp_pwrite(struct hv_io *io, const void *b, size_t n, uint64_t off, st
             break;
         if (len > n - st)
             len = n - st;
-        const uint8_t *from = s->r[i].src ? s->r[i].src : s->buf + st;
-        if (hv_io_pwrite(s->inner, from, (size_t)len, off + st, e) != 0)
+        if (s->r[i].src && s->q) {
+            if (s->nq == QUEUE_MAX && sp_drain(s, e) != 0)
+                return -1;
+            s->q[s->nq++] = (struct pending){ s->r[i].src, (size_t)len, off + st };
+            continue;
+        }
+        if (hv_io_pwrite(s->inner, s->buf + st, (size_t)len, off + st, e) != 0)
             return -1;
     }
     return 0;
@@ -72,7 +145,7 @@ static int sp_flush(struct hv_io *io, struct hv_err *e)
 {
     struct sparse_io *s = sparse_of(io);
     uint64_t size;
-    if (hv_io_size(s->inner, &size, e) != 0)
+    if (sp_drain(s, e) != 0 || hv_io_size(s->inner, &size, e) != 0)
         return -1;
     if (size < s->end && hv_io_truncate(s->inner, s->end, e) != 0)
         return -1; /* trailing hole: make the file as long as written */
@@ -81,6 +154,8 @@ static int sp_flush(struct hv_io *io, struct hv_err *e)
 
 static int sp_truncate(struct hv_io *io, uint64_t size, struct hv_err *e)
 {
+    if (sp_drain(sparse_of(io), e) != 0)
+        return -1;
     sparse_of(io)->end = size;
     return hv_io_truncate(sparse_of(io)->inner, size, e);
 }
@@ -349,6 +424,7 @@ int hrl_restore(vhdx *base, const char *base_path, const hrl_set *set, size_t po
     struct vhdx_parent_info pi;
     struct vhdx_build_params bp = { 0 };
     int rc = -1, have_tmp = 0;
+    struct pending *queue = NULL;
     if (flags & HRL_RESTORE_FLATTEN) {
         bp.type = VHDX_TYPE_DYNAMIC;
         bp.virtual_size = vsize;
@@ -367,7 +443,11 @@ int hrl_restore(vhdx *base, const char *base_path, const hrl_set *set, size_t po
     if (tmp_name(out, tmp, sizeof tmp, e) != 0 || hv_io_open_file(tmp, HV_IO_CREATE, &inner, e) != 0)
         goto out;
     have_tmp = 1;
-    struct sparse_io sp = { { &sparse_ops, NULL, "" }, inner, NULL, 0, NULL, 0, 0 };
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    struct sparse_io sp = { { &sparse_ops, NULL, "" }, inner, malloc(QUEUE_MAX * sizeof(struct pending)), 0,
+                            ncpu < 1 ? 1 : ncpu > MAX_WRITERS ? MAX_WRITERS : (int)ncpu,
+                            NULL, 0, NULL, 0, 0 };
+    queue = sp.q; /* NULL (no memory): every write is issued at once instead */
     sp.io.ctx = &sp;
     snprintf(sp.io.path, sizeof sp.io.path, "%s", inner->path);
     if (vhdx_builder_begin_io(&sp.io, &bp, &b, e) != 0)
@@ -396,6 +476,7 @@ out:
         unlink(tmp);
     hv_vhdx_source_fini(&src);
     hrl_plan_free(&plan);
+    free(queue);
     return rc;
 }
 

@@ -4,7 +4,7 @@
 #   base:  16 GiB dynamic VHDX holding 1 GiB of data (patterned 64 MiB runs)
 #   logs:  10 logs, ~1 GiB of writes in total, 4-64 KiB each, sector aligned;
 #          30% of the writes land exactly on an earlier write (superseded)
-# Measures, logs and base in page cache (default WORK_DIR /dev/shm/...):
+# Measures (WORK_DIR on disk, default /tmp/hvk-bench-restore; inputs read from page cache):
 #   A  hrl restore of the last point (differencing child), GiB/s of log data
 #   B  naive baseline: copy the base to raw (vhdx convert), pwrite every entry
 #      in log order; A must be >= 3x faster than B
@@ -12,7 +12,7 @@
 #      (sha256sum of the 16 GiB raw, and vhdx digest of one point)
 set -euo pipefail
 B=$(cd "${1:-build}" && pwd)
-W=${2:-/dev/shm/hvk-bench-restore}
+W=${2:-/tmp/hvk-bench-restore}
 VHDX=$B/tools/vhdx HRL=$B/tools/hrl
 PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 now() { date +%s.%N; }
