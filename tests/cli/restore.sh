@@ -175,4 +175,21 @@ expect_exit 1 "$HRL" verify --base base.vhdx corrupt
 expect_exit 1 "$HRL" points --base base.vhdx corrupt
 expect_stdout_has "problems corrupt/log2.hrl" "$HRL" points --base base.vhdx corrupt
 expect_stdout_has "unusable corrupt/log3.hrl" "$HRL" points --base base.vhdx corrupt
+
+# ---- a base with 4096-byte logical sectors: bitmaps per 4 KiB, 512-byte entries refused ----
+truncate -s 16M k0.raw
+head -c 1M /dev/urandom | dd of=k0.raw bs=1M seek=2 conv=notrunc status=none
+"$VHDX" convert --logical-sector 4096 k0.raw k.vhdx >/dev/null
+G4=$("$HRL" points --json --base k.vhdx /dev/null 2>/dev/null | sed -n 's/.*"data_write_guid": "\([^"]*\)".*/\1/p')
+cp k0.raw k1.raw
+head -c 8192 /dev/urandom | dd of=k1.raw bs=4096 seek=100 conv=notrunc status=none
+head -c 4096 /dev/urandom | dd of=k1.raw bs=4096 seek=700 conv=notrunc status=none
+"$HRL" make --from k0.raw --to k1.raw -o k1.hrl --vhd2-guid "$G4" >/dev/null
+expect_exit 0 "$HRL" restore --base k.vhdx --out kc.vhdx k1.hrl
+expect_eq "4K sectors: differencing child" "$("$VHDX" cat kc.vhdx | sha256sum | cut -c1-64)" "$(sha k1.raw)"
+[ $have_vhdi = 1 ] && expect_eq "4K sectors: libvhdi" "$(/usr/bin/python3 vhdi_sha.py kc.vhdx k.vhdx 2>&1)" "$(sha k1.raw)"
+printf '512:512 k1.raw\n' >k.list
+"$HRL" make --writes k.list -o k512.hrl --vhd2-guid "$G4" >/dev/null
+expect_exit 1 "$HRL" restore --base k.vhdx --out kbad.vhdx k512.hrl
+expect_stderr_has "entry-alignment" "$HRL" restore --base k.vhdx --out kbad.vhdx k512.hrl
 finish
