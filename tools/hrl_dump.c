@@ -11,7 +11,7 @@
 #include "hrl_cmds.h"
 #include "hrl_util.h"
 
-#define SYNOPSIS "dump [--json|--csv] [--salvage] FILE"
+#define SYNOPSIS HRL_SYN_dump
 #define DETAILS                                                                            \
     "One row per entry: index, metadata block offset, slot, disk offset, length,\n"       \
     "timestamp, payload file offset, entry checksum and data checksum verdicts\n"         \

@@ -13,7 +13,7 @@
 #include "hrl_cmds.h"
 #include "hrl_util.h"
 
-#define SYNOPSIS "extract [--json] [--salvage] FILE (--entry N | --range OFFSET:LENGTH) [-o OUT]"
+#define SYNOPSIS HRL_SYN_extract
 #define DETAILS                                                                             \
     "--entry N          the payload of entry N (0-based, log order, as 'hrl dump' shows)\n" \
     "--range OFF:LEN    the disk bytes [OFF, OFF+LEN) after replaying every write over\n"  \
@@ -51,6 +51,21 @@ static int copy_to_stdout(int fd, uint64_t len)
             return -1;
         off += (uint64_t)r;
     }
+    return 0;
+}
+
+/* Checks one payload's DataChecksum (when present); prints a problem line. */
+static int payload_ok(const char *path, const struct hrl_entry *e)
+{
+    if (!e->data_checksum)
+        return 1;
+    uint32_t c = hrl_checksum(e->payload, e->length, HRL_NO_SKIP);
+    if (c == e->data_checksum)
+        return 1;
+    fprintf(stderr, "%s: '%s': payload of metadata entry %u of block at 0x%" PRIx64
+            ": data checksum 0x%08x, computed 0x%08x [%s at 0x%" PRIx64 "]\n", cli_prog(), path,
+            e->slot, e->block_offset, e->data_checksum, c, hrl_kind_name(HRL_P_DATA_CHECKSUM),
+            e->payload_offset);
     return 0;
 }
 
@@ -136,7 +151,10 @@ int cmd_extract(int argc, char **argv)
     }
     struct hrl_iter it;
     struct hrl_entry e;
-    hrl_iter_init(log, HRL_ITER_DATA, &it);
+    /* Only the payloads extracted are checked: extracting the last entry of a
+     * big log must not checksum all the others. */
+    uint64_t bad_payloads = 0;
+    hrl_iter_init(log, 0, &it);
     if (have_entry) {
         int found = 0;
         while (hrl_iter_next(&it, &e))
@@ -151,6 +169,7 @@ int cmd_extract(int argc, char **argv)
                             in.entries);
             goto done;
         }
+        bad_payloads += !payload_ok(path, &e);
         if (write_all(fd, e.payload, e.length, 0) || (!out && copy_to_stdout(fd, e.length))) {
             rc = cli_errorf("cannot write the payload: %s", strerror(errno));
             goto done;
@@ -178,6 +197,7 @@ int cmd_extract(int argc, char **argv)
             if (b <= roff || a >= rend)
                 continue;
             uint64_t ca = a > roff ? a : roff, cb = b < rend ? b : rend;
+            bad_payloads += !payload_ok(path, &e);
             if (write_all(fd, e.payload + (ca - a), (size_t)(cb - ca), ca - roff) ||
                 ivset_add(&iv, ca, cb)) {
                 rc = cli_errorf("cannot write the range: %s", strerror(errno));
@@ -212,7 +232,7 @@ int cmd_extract(int argc, char **argv)
     }
     struct hrl_info in;
     hrl_info(log, &in);
-    rc = in.problems ? EXIT_PROBLEMS : EXIT_OK;
+    rc = in.problems || bad_payloads ? EXIT_PROBLEMS : EXIT_OK;
 done:
     if (tf)
         fclose(tf);

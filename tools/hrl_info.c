@@ -9,7 +9,7 @@
 #include "hrl_cmds.h"
 #include "hrl_util.h"
 
-#define SYNOPSIS "info [--json] [--salvage] FILE"
+#define SYNOPSIS HRL_SYN_info
 #define DETAILS                                                                          \
     "Decodes the header (times in ISO-8601 UTC), counts metadata blocks and entries,\n" \
     "sums the bytes written and the distinct disk bytes they touch, and checks every\n" \

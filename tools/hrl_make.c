@@ -14,7 +14,7 @@
 #include "hv_bytes.h"
 #include "hv_io.h"
 
-#define SYNOPSIS "make (--from OLD --to NEW | --writes LIST) -o OUT.hrl [options]"
+#define SYNOPSIS HRL_SYN_make
 #define DETAILS                                                                               \
     "--from OLD --to NEW   log the 512-byte sectors where raw image NEW differs from OLD\n"  \
     "                      (NEW beyond OLD's end is compared against zeros), coalesced\n"    \

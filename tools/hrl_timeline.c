@@ -11,7 +11,7 @@
 #include "hrl_cmds.h"
 #include "hrl_util.h"
 
-#define SYNOPSIS "timeline [--json] [--per second|minute] [--top N] FILE..."
+#define SYNOPSIS HRL_SYN_timeline
 #define DETAILS                                                                        \
     "--per second|minute   bucket size (default second)\n"                            \
     "--top N               how many of the hottest 1 MiB disk regions to list (10)\n" \

@@ -3,6 +3,9 @@
 # exact outputs (layouts worked out by hand in the comments).
 . "$(dirname "$0")/lib.bash"
 [ -n "${HRL:-}" ] || skip "hrl not built"
+# In sanitizer builds a report must not pass for exit 1 ("input has problems").
+export ASAN_OPTIONS="exitcode=99${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="exitcode=98:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 cd "$TMP" || exit 2
 
 # Patches a header field (little-endian) and re-seals the header checksum.
@@ -30,6 +33,12 @@ printf '# offset file\n0 a.bin\n8192:1024 b.bin\nflush\n2048 c.bin\n' > list
 # --help everywhere
 for c in info dump verify extract timeline make version; do expect_exit 0 "$HRL" $c --help; done
 expect_stdout_has "usage: hrl make" "$HRL" make --help
+# each --help synopsis is the one the usage error prints
+for c in info dump verify extract timeline make; do
+  h=$("$HRL" $c --help | head -1)
+  u=$("$HRL" $c --no-such-option 2>&1 >/dev/null | grep '^usage:')
+  expect_eq "$c synopsis" "$u" "$h"
+done
 
 # Layout: header 0..4096 | a 4096..8192 | b 8192..9216 | block 9216 | c 13312..13824 | block 13824 | EOL 17920
 expect_exit 0 "$HRL" make --writes list -o x.hrl --time $T --unique-id $UID1 --vhd2-guid $VHD2
@@ -110,6 +119,10 @@ expect_exit 1 "$HRL" verify --json bad.hrl
 got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); p=d["files"][0]["problems"][0]; print(d["ok"], p["kind"], p["offset"])' "$TMP/out")
 expect_eq "verify --json" "$got" "False data-checksum 4096"
 expect_exit 1 "$HRL" info bad.hrl
+expect_exit 1 "$HRL" extract bad.hrl --entry 0 -o bad0.bin
+grep -qF "[data-checksum at 0x1000]" "$TMP/err" || fail "extract checks the payload it copies"
+expect_exit 0 "$HRL" extract bad.hrl --entry 1 -o bad1.bin     # other payloads are not its business
+expect_exit 1 "$HRL" extract bad.hrl --range 0:512 -o bad2.bin
 expect_exit 1 "$HRL" dump --csv bad.hrl
 grep -qF "0,9216,0,0,4096,2020-09-13T12:26:40Z,4096,ok,bad" "$TMP/out" || fail "dump shows the bad payload"
 

@@ -5,6 +5,9 @@
 # digest the generator recorded.
 . "$(dirname "$0")/lib.bash"
 [ -n "${HRL:-}" ] || skip "hrl not built"
+# In sanitizer builds a report must not pass for exit 1 ("input has problems").
+export ASAN_OPTIONS="exitcode=99${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="exitcode=98:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 GEN="$HVK_SRC/tests/hrl_gen.py"
 [ -f "$GEN" ] || skip "tests/hrl_gen.py not present"
 cd "$TMP" || exit 2

@@ -154,6 +154,9 @@ static void test_corpus(void **state)
     (void)state;
     make_base();
     const char *hrl = getenv("HRL");
+    /* In sanitizer builds a report must not pass for exit 1. */
+    setenv("ASAN_OPTIONS", "exitcode=99", 1);
+    setenv("UBSAN_OPTIONS", "exitcode=98", 1);
     assert_true(sizeof cases / sizeof cases[0] >= 25);
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         const struct ccase *k = &cases[c];
@@ -266,6 +269,17 @@ static void test_prefix_and_flips(void **state)
     (void)state;
     make_base();
     uint8_t *f = malloc(base.len);
+    /* Every prefix shorter than the header is refused, as TRUNCATED (or COOKIE
+     * below 8 bytes), never read. */
+    for (size_t len = 0; len < 4096; len++) {
+        struct plog pl = { 0 };
+        struct hrl_open_opts o = { 0, plog_cb, &pl };
+        hrl_log *log;
+        struct hv_err err;
+        assert_int_equal(hrl_open_mem(base.p, len, &o, &log, &err), -1);
+        assert_int_equal(pl.n, 1);
+        assert_int_equal(pl.p[0].kind, len < 8 ? HRL_P_COOKIE : HRL_P_TRUNCATED);
+    }
     for (size_t len = 0; len < base.len; len += 97) {
         hrl_log *log;
         struct hv_err err;
