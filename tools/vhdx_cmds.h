@@ -14,6 +14,8 @@
     X(convert, "convert IN OUT [-O raw|vhdx] [--fixed|--dynamic] [--block-size N]", \
       "copy a raw image or VHDX chain into a new raw or VHDX file") \
     X(replay, "replay [--dry-run] FILE", "apply a pending log to the file in place") \
+    X(relink, "relink FILE --parent NEWPATH [--parent-win-path PATH] [--ignore-id-mismatch]", \
+      "point a differencing image at its moved parent") \
     X(version, "version", "print the version")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);

@@ -38,6 +38,7 @@ extern "C" {
  * open parent. Strings are copied by vhdx_builder_begin(). */
 struct vhdx_parent_info {
     struct hv_guid linkage;        /* the parent's current DataWriteGuid */
+    struct hv_guid linkage2;       /* merge only ([MS-VHDX] note <12>); zero: absent */
     struct hv_guid disk_id;        /* the parent's Virtual Disk ID (copied) */
     uint64_t virtual_size;
     uint32_t logical_sector_size, physical_sector_size;
