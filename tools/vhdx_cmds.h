@@ -16,6 +16,7 @@
     X(replay, "replay [--dry-run] FILE", "apply a pending log to the file in place") \
     X(relink, "relink FILE --parent NEWPATH [--parent-win-path PATH] [--ignore-id-mismatch]", \
       "point a differencing image at its moved parent") \
+    X(merge, "merge CHILD [--keep-child]", "fold a differencing image into its parent") \
     X(version, "version", "print the version")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);
