@@ -17,6 +17,8 @@
     X(relink, "relink FILE --parent NEWPATH [--parent-win-path PATH] [--ignore-id-mismatch]", \
       "point a differencing image at its moved parent") \
     X(merge, "merge CHILD [--keep-child]", "fold a differencing image into its parent") \
+    X(write, "write FILE OFFSET INPUT | write FILE OFFSET --discard LEN", \
+      "write bytes into an image in place (through the log)") \
     X(version, "version", "print the version")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);
