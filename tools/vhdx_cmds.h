@@ -14,6 +14,11 @@
     X(convert, "convert IN OUT [-O raw|vhdx] [--fixed|--dynamic] [--block-size N]", \
       "copy a raw image or VHDX chain into a new raw or VHDX file") \
     X(replay, "replay [--dry-run] FILE", "apply a pending log to the file in place") \
+    X(relink, "relink FILE --parent NEWPATH [--parent-win-path PATH] [--ignore-id-mismatch]", \
+      "point a differencing image at its moved parent") \
+    X(merge, "merge CHILD [--keep-child]", "fold a differencing image into its parent") \
+    X(write, "write FILE OFFSET INPUT | write FILE OFFSET --discard LEN", \
+      "write bytes into an image in place (through the log)") \
     X(digest, "digest [--sha256] [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", \
       "tree digest (SHA-256 of per-MiB SHA-256s) of the virtual disk") \
     X(version, "version", "print the version")
