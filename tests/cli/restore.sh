@@ -106,6 +106,13 @@ expect_eq "base untouched by restores" "$(sha base.vhdx)" "$BASE_SHA"
 expect_exit 2 "$HRL" restore --base base.vhdx --out p1.vhdx --point 1 logs   # exists: refused
 expect_exit 2 "$HRL" restore --base base.vhdx --out x.vhdx --point 9 logs    # no such point
 expect_exit 0 "$HRL" restore --base base.vhdx --out u.vhdx --log "${LOGID[2]}" logs
+mkdir -p gz && for f in logs/log1.hrl logs/log2.hrl; do gzip -c "$f" >"gz/$(basename "$f").gz"; done
+cp logs/log3.hrl gz/   # a mixed directory: .hrl.gz and .hrl
+expect_exit 0 "$HRL" restore --base base.vhdx --out gz.vhdx gz
+expect_eq ".hrl.gz logs" "$("$VHDX" cat gz.vhdx | sha256sum | cut -d' ' -f1)" "${WANT_SHA[3]}"
+# generator times: log k's writes at 2024-01-01T00:0k:00Z onwards, under a minute each
+expect_exit 0 "$HRL" restore --base base.vhdx --out until.vhdx --until 2024-01-01T00:03:00Z logs
+expect_eq "--until selects point 2" "$("$VHDX" cat until.vhdx | sha256sum | cut -d' ' -f1)" "${WANT_SHA[2]}"
 expect_eq "--log selects point 2" "$("$VHDX" cat u.vhdx | sha256sum | cut -d' ' -f1)" "${WANT_SHA[2]}"
 
 # ---- seal, and a manifest checked against an altered payload ----
