@@ -1,14 +1,18 @@
 /* vhdx_cat.c: `vhdx cat FILE`: the whole virtual disk, through the chain, to
  * standard output.
  *
- * Fast path: runs from vhdx_map(); present runs are written straight from the
- * read-only mapping (contiguous runs coalesced into one write), zero runs come
+ * Fast path: runs from vhdx_map(); present runs (contiguous runs coalesced)
+ * are copied in the kernel with copy_file_range (regular-file output) or
+ * sendfile (pipes), falling back to write() straight from the read-only
+ * mapping; zero runs come
  * from one zero buffer, or, when stdout is a regular file positioned at its
  * end, are skipped with lseek and the file is extended with ftruncate at the
  * end (sparse output, like qemu-img convert).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/sendfile.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,12 +31,17 @@ static const char *const HELP =
 #define ZBUF (1u << 20)
 #define BOUNCE (8u << 20)
 
+#define MAX_LAYERS (VHDX_MAX_CHAIN_DEPTH + 1)
+
 struct cat {
     int fd;
     int sparse;
     vhdx *img;
+    int in_fd[MAX_LAYERS]; /* each layer's file, for in-kernel copies; -1 if not */
+    int kernel_copy;        /* 2 copy_file_range, 1 sendfile, 0 write() */
     const uint8_t *pend;
-    uint64_t pend_len;
+    uint64_t pend_len, pend_off;
+    int pend_layer;
     uint64_t skip; /* zero bytes not yet written (sparse mode) */
     uint8_t *zeros, *bounce;
     struct hv_err e;
@@ -63,14 +72,66 @@ static int write_all(struct cat *c, const uint8_t *p, uint64_t n)
     return 0;
 }
 
+/* In-kernel copy of n bytes at off of layer L; returns bytes copied (may
+ * be short), or -1 when this kind of copy is unavailable. */
+static int64_t kcopy(struct cat *c, int L, uint64_t off, uint64_t n)
+{
+    int in = L < MAX_LAYERS ? c->in_fd[L] : -1;
+    if (in < 0 || !c->kernel_copy)
+        return -1;
+    size_t chunk = n > (1u << 30) ? (1u << 30) : (size_t)n;
+    ssize_t w;
+    loff_t o = (loff_t)off;
+    do {
+        if (c->kernel_copy == 2)
+            w = copy_file_range(in, &o, c->fd, NULL, chunk, 0);
+        else
+            w = sendfile(c->fd, in, &o, chunk);
+    } while (w < 0 && errno == EINTR);
+    if (w <= 0 && c->kernel_copy == 2 && (w == 0 || errno == EXDEV || errno == EINVAL ||
+                                          errno == EBADF || errno == EOPNOTSUPP ||
+                                          errno == ENOSYS)) {
+        c->kernel_copy = 1; /* e.g. a pipe or an old kernel: try sendfile */
+        return kcopy(c, L, off, n);
+    }
+    if (w <= 0 && (w == 0 || errno == EINVAL || errno == EBADF || errno == ENOSYS)) {
+        c->kernel_copy = 0;
+        return -1;
+    }
+    if (w < 0)
+        c->err_errno = errno;
+    return w;
+}
+
 static int flush_pend(struct cat *c)
 {
     if (!c->pend_len)
         return 0;
-    int rc = write_all(c, c->pend, c->pend_len);
+    const uint8_t *p = c->pend;
+    uint64_t off = c->pend_off, n = c->pend_len;
     c->pend = NULL;
     c->pend_len = 0;
-    return rc;
+    if (c->kernel_copy) {
+        if (c->skip) {
+            if (lseek(c->fd, (off_t)c->skip, SEEK_CUR) < 0) {
+                c->err_errno = errno;
+                return -1;
+            }
+            c->skip = 0;
+        }
+        while (n > 0) {
+            int64_t w = kcopy(c, c->pend_layer, off, n);
+            if (w < 0) {
+                if (c->err_errno)
+                    return -1;
+                break; /* unavailable: write() the rest from the mapping */
+            }
+            p += w;
+            off += (uint64_t)w;
+            n -= (uint64_t)w;
+        }
+    }
+    return n ? write_all(c, p, n) : 0;
 }
 
 static int on_run(const struct vhdx_run *r, void *vctx)
@@ -93,7 +154,7 @@ static int on_run(const struct vhdx_run *r, void *vctx)
     }
     const uint8_t *p = vhdx_run_data(c->img, r);
     if (p) {
-        if (c->pend_len && c->pend + c->pend_len == p) {
+        if (c->pend_len && c->pend + c->pend_len == p && c->pend_layer == r->layer) {
             c->pend_len += r->len;
             return 0;
         }
@@ -101,6 +162,8 @@ static int on_run(const struct vhdx_run *r, void *vctx)
             return -1;
         c->pend = p;
         c->pend_len = r->len;
+        c->pend_off = r->file_off;
+        c->pend_layer = r->layer;
         return 0;
     }
     /* Not wholly inside the real file (log-extended tail): vhdx_read zero-fills. */
@@ -144,10 +207,19 @@ int cmd_cat(int argc, char **argv)
     if (rc)
         return rc;
     vhdx_advise_sequential(c.img);
+    int fl = fcntl(STDOUT_FILENO, F_GETFL);
+    int L = 0;
+    for (int i = 0; i < MAX_LAYERS; i++)
+        c.in_fd[i] = -1;
+    for (const vhdx *l = c.img; l && L < MAX_LAYERS; l = vhdx_parent(l), L++) {
+        c.in_fd[L] = open(vhdx_path(l), O_RDONLY | O_CLOEXEC);
+        if (c.in_fd[L] >= 0)
+            posix_fadvise(c.in_fd[L], 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+    c.kernel_copy = fl >= 0 && (fl & O_APPEND) ? 0 : 2; /* neither call appends */
     fflush(stdout);
     c.fd = STDOUT_FILENO;
     struct stat st;
-    int fl = fcntl(c.fd, F_GETFL);
     if (fstat(c.fd, &st) == 0 && S_ISREG(st.st_mode) && fl >= 0 && !(fl & O_APPEND)) {
         off_t pos = lseek(c.fd, 0, SEEK_CUR);
         c.sparse = pos >= 0 && pos == st.st_size; /* only skip over bytes that do not exist yet */
@@ -173,6 +245,9 @@ int cmd_cat(int argc, char **argv)
     }
     free(c.zeros);
     free(c.bounce);
+    for (int i = 0; i < MAX_LAYERS; i++)
+        if (c.in_fd[i] >= 0)
+            close(c.in_fd[i]);
     vhdx_close(c.img);
     if (rc == -1 && c.err_errno) {
         if (c.err_errno == EPIPE)

@@ -630,21 +630,35 @@ int vhdx_read(vhdx *img, void *buf, size_t len, uint64_t off, struct hv_err *err
         return hv_failx(err, HV_USAGE, "read", "range 0x%llx+0x%zx beyond the virtual size 0x%llx",
                         (unsigned long long)off, len, (unsigned long long)img->mv.virtual_size);
     struct read_ctx c = { buf, off };
-    /* Sub-sector reads: widen to sectors so bitmap arithmetic stays exact. */
+    /* Sub-sector edges: read whole sectors into a bounce sector so bitmap
+     * arithmetic stays exact; the aligned middle goes straight to buf. */
     uint32_t lss = img->mv.logical_sector_size;
     if (off % lss || len % lss) {
-        uint64_t a = off / lss * lss, b = (end + lss - 1) / lss * lss;
-        uint8_t *tmp = malloc((size_t)(b - a));
-        if (!tmp)
-            return hv_failx(err, HV_NOMEM, "read", "out of memory");
-        struct read_ctx t = { tmp, a };
-        int rc = resolve(img, 0, a, b - a, read_seg, &t, err);
-        if (rc == 0)
-            memcpy(buf, tmp + (off - a), len);
-        free(tmp);
-        if (rc)
-            hv_err_file(err, img->path);
-        return rc ? -1 : 0;
+        uint8_t sec[4096];
+        uint8_t *out = buf;
+        while (len > 0) {
+            uint64_t s0 = off / lss * lss;
+            if (off % lss || len < lss) {
+                struct read_ctx t = { sec, s0 };
+                if (resolve(img, 0, s0, lss, read_seg, &t, err)) {
+                    hv_err_file(err, img->path);
+                    return -1;
+                }
+                size_t k = (size_t)(off - s0), n = lss - k < len ? lss - k : len;
+                memcpy(out, sec + k, n);
+                out += n;
+                off += n;
+                len -= n;
+            } else {
+                size_t n = len / lss * lss;
+                if (vhdx_read(img, out, n, off, err))
+                    return -1;
+                out += n;
+                off += n;
+                len -= n;
+            }
+        }
+        return 0;
     }
     if (resolve(img, 0, off, len, read_seg, &c, err)) {
         hv_err_file(err, img->path);
