@@ -44,6 +44,20 @@ qemu-img convert -O raw "$base" "$TMP/q.raw"
 CHECKS=$((CHECKS + 1)); cmp -s "$TMP/q.raw" "$TMP/base.raw" || fail "qemu-img reads a different base"
 expect_exit 0 "$VHDX" check "$base"
 
+# a fixed image stays fully allocated: writes in place, discard writes zeros
+fixed="$TMP/fixed.vhdx"
+expect_exit 0 "$VHDX" create "$fixed" --size 8M --fixed --block-size 1M
+truncate -s 8M "$TMP/fixed.raw"
+put "$fixed" "$TMP/fixed.raw" 0 $((3 * M))
+fsize=$(stat -c %s "$fixed")
+expect_exit 0 "$VHDX" write "$fixed" $((M)) --discard $((M + 512))
+dd if=/dev/zero of="$TMP/fixed.raw" bs=512 seek=2048 count=2049 conv=notrunc status=none
+same_as "$fixed" "$TMP/fixed.raw" "fixed"
+expect_eq "fixed file does not grow" "$(stat -c %s "$fixed")" "$fsize"
+expect_exit 0 qemu-img check "$fixed"
+qemu-img convert -O raw "$fixed" "$TMP/q.raw"
+CHECKS=$((CHECKS + 1)); cmp -s "$TMP/q.raw" "$TMP/fixed.raw" || fail "qemu-img reads a different fixed image"
+
 # a child in another directory: partial sectors, whole blocks, across blocks
 kid="$TMP/kids/kid.vhdx"
 expect_exit 0 "$VHDX" create "$kid" --parent "$base" --block-size 2M
