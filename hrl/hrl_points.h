@@ -63,7 +63,8 @@ struct hrl_set_opts {
 struct hrl_set_log {
     const char *path;
     size_t arg;            /* index in the argument list */
-    hrl_log *log;          /* NULL when it could not be opened */
+    hrl_log *log;          /* NULL when it could not be opened. Problems it reports
+                              after hrl_set_open() are kept by the set, not reported */
     struct hrl_info info;
     size_t first_write;    /* its entries: writes[first_write .. first_write + nwrites) */
     size_t nwrites;

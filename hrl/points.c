@@ -17,6 +17,8 @@ struct hrl_set {
     const struct hrl_set_opts *opts;
     const struct hrl_base *base;
     int ordered; /* s->logs is in chain order (else argument order) */
+    struct open_job *jobs; /* the logs' problem-callback contexts: live as long as the logs */
+    size_t njobs;
 };
 
 /* Attribution of libhrl problems to the log (by chain position) they concern. */
@@ -292,7 +294,6 @@ int hrl_set_open(const char *const *paths, size_t n, const struct hrl_base *base
         if (logs[a])
             s->logs[p].info = infos[a];
         logs[a] = NULL; /* owned by the set now */
-        lc[a].pos = p;  /* later problems (none expected) land right */
     }
     free(byarg);
     s->ordered = 1;
@@ -353,6 +354,9 @@ int hrl_set_open(const char *const *paths, size_t n, const struct hrl_base *base
         attributed += s->logs[p].problems;
     if (attributed != s->problems)
         s->usable = 0;
+    s->jobs = jobs; /* the logs keep pointing at them */
+    s->njobs = n;
+    jobs = NULL;
     *out = s;
     s = NULL;
     rc = 0;
@@ -380,6 +384,9 @@ void hrl_set_close(hrl_set *s)
         return;
     for (size_t i = 0; s->logs && i < s->n; i++)
         hrl_close(s->logs[i].log);
+    for (size_t i = 0; s->jobs && i < s->njobs; i++)
+        free(s->jobs[i].probs);
+    free(s->jobs);
     free(s->logs);
     free(s->writes);
     free(s);
