@@ -115,6 +115,18 @@ expect_exit 0 "$HRL" restore --base base.vhdx --out until.vhdx --until 2024-01-0
 expect_eq "--until selects point 2" "$("$VHDX" cat until.vhdx | sha256sum | cut -d' ' -f1)" "${WANT_SHA[2]}"
 expect_eq "--log selects point 2" "$("$VHDX" cat u.vhdx | sha256sum | cut -d' ' -f1)" "${WANT_SHA[2]}"
 
+# ---- apply into a VHDX in place (through its log) ----
+cp base.vhdx tv.vhdx
+expect_exit 0 "$HRL" apply --target tv.vhdx --point 2 logs
+expect_eq "apply into a VHDX: point 2" "$("$VHDX" cat tv.vhdx | sha256sum | cut -d' ' -f1)" "${WANT_SHA[2]}"
+expect_exit 0 "$VHDX" check tv.vhdx
+TV_SHA=$(sha tv.vhdx)
+# its first write gave it a new DataWriteGuid (VHDX rule): the next log needs --ignore-guid
+expect_exit 1 "$HRL" apply --target tv.vhdx logs/log3.hrl
+expect_eq "refused apply leaves the VHDX" "$(sha tv.vhdx)" "$TV_SHA"
+expect_exit 0 "$HRL" apply --target tv.vhdx --ignore-guid logs/log3.hrl
+expect_eq "apply into a VHDX: point 3" "$("$VHDX" cat tv.vhdx | sha256sum | cut -d' ' -f1)" "${WANT_SHA[3]}"
+
 # ---- seal, and a manifest checked against an altered payload ----
 expect_exit 0 "$HRL" seal --base base.vhdx logs -o sealed.txt
 expect_exit 0 "$HRL" verify --base base.vhdx --manifest sealed.txt logs
