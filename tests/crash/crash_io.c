@@ -54,6 +54,8 @@ static int buf_resize(struct buf *b, size_t len)
 
 static int buf_write(struct buf *b, const void *src, size_t len, uint64_t off)
 {
+    if (len == 0)
+        return 0;
     if (off + len > b->len && buf_resize(b, (size_t)(off + len)) != 0)
         return -1;
     memcpy(b->p + off, src, len);
