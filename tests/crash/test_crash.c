@@ -204,7 +204,9 @@ static void run(struct scenario *s)
     if (!s->start || disk_digest(s->view, s->old_d, &e) != 0)
         die(&e, s->name);
     learn_new(s);
-    for (uint64_t seed = 1; seed <= 3; seed++)
+    const char *env = getenv("HVK_CRASH_SEEDS");
+    uint64_t seeds = env ? strtoull(env, NULL, 10) : 3;
+    for (uint64_t seed = 1; seed <= seeds; seed++)
         sweep(s, seed);
     spit(s->file, s->start, s->start_len);
     free(s->start);
