@@ -109,11 +109,16 @@ int vhdx_bat_scan(const struct vhdx *img, vhdx_scan_fn fn, void *ctx)
                                          ? "the metadata region"
                                          : "a region" });
     uint64_t per = (uint64_t)g->chunk_ratio + 1;
+    uint32_t pos = 0; /* position in the chunk: avoids a division per entry */
     for (uint64_t i = 0; i < g->total_entries && !oom; i++) {
         uint64_t v = vhdx_bat(img, i);
-        uint64_t at = img->bat_region.file_offset + i * 8;
-        int is_sb = i % per == g->chunk_ratio;
+        int is_sb = pos == g->chunk_ratio;
+        pos = is_sb ? 0 : pos + 1;
         unsigned st = bat_state(v);
+        /* The common case of a sparse disk: nothing allocated, nothing to check. */
+        if (v == 0 || (!is_sb && v == VHDX_BLOCK_ZERO))
+            continue;
+        uint64_t at = img->bat_region.file_offset + i * 8;
         uint64_t off = bat_file_offset(v), len;
         const char *what = is_sb ? "sector bitmap" : "BAT";
         if (v & BAT_RESERVED_MASK)
@@ -162,6 +167,12 @@ int vhdx_bat_scan(const struct vhdx *img, vhdx_scan_fn fn, void *ctx)
                     problem(&sc, VHDX_WARNING, HV_CORRUPT, what, at,
                             "block %llu in state %s has a file offset 0x%llx", (unsigned long long)b,
                             vhdx_block_state_name((int)st), (unsigned long long)off);
+                continue;
+            }
+            if (b >= g->data_blocks) {
+                problem(&sc, VHDX_ERROR, HV_CORRUPT, what, at,
+                        "entry %llu allocates a block past the end of the virtual disk",
+                        (unsigned long long)i);
                 continue;
             }
             uint64_t vend = g->virtual_size - b * g->block_size;
