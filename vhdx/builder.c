@@ -179,7 +179,7 @@ static int merge_bitmap(vhdx_builder *b, uint64_t index, const uint8_t *bitmap, 
     uint64_t c = index / b->g.chunk_ratio;
     if (!b->sb[c] && !(b->sb[c] = calloc(1, SB_BLOCK_SIZE)))
         return hv_failx(e, HV_NOMEM, "sector bitmap", "out of memory");
-    memcpy(b->sb[c] + (index % b->g.chunk_ratio) * nbytes, bitmap, nbytes);
+    memcpy(b->sb[c] + bat_sb_first_bit(&b->g, index) / 8, bitmap, nbytes);
     return 2;
 }
 

@@ -156,19 +156,20 @@ HVK_API int vhdx_convert(const char *in, const char *out, const struct vhdx_conv
 
 typedef struct vhdx_rw vhdx_rw;
 
-#define VHDX_RW_NO_DATA_GUID 0x100 /* internal (merge): keep DataWriteGuid */
-
 /*! vhdx_open_rw() :
  *  Opens `path` for writing ([MS-VHDX] 2.2.2.1 and spec notes §11): header
  *  update with a fresh FileWriteGuid (twice, flushed), replay of a pending
  *  log, then a new LogGuid and an initialisation entry before any log space
- *  is reused. A differencing image's parents are opened read-only (opts).
+ *  is reused. Writes are whole logical sectors, so a differencing image's
+ *  parent is never read; `opts` is reserved (pass NULL). Call it only on a
+ *  file the reader opens cleanly: header updates happen before the region
+ *  table and metadata are parsed ([MS-VHDX] 2.2.2.1 order).
  *  @return 0 and *out, or -1 with `err` (HV_IO for a read-only file). */
 HVK_API int vhdx_open_rw(const char *path, const struct vhdx_open_opts *opts, vhdx_rw **out,
                          struct hv_err *err);
 
-/*! vhdx_open_rw_io() : the same over a caller-owned `io` (crash tests);
- *  parents are opened from `parent_dir`-relative locator paths when non-NULL. */
+/*! vhdx_open_rw_io() : the same over a caller-owned `io` (crash tests, other
+ *  storage); `path` names it in messages. close_rw() does not close `io`. */
 HVK_API int vhdx_open_rw_io(struct hv_io *io, const char *path, const struct vhdx_open_opts *opts,
                             vhdx_rw **out, struct hv_err *err);
 

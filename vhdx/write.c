@@ -108,8 +108,7 @@ static int set_bits(struct vhdx_rw *w, struct changes *c, uint64_t b, uint64_t i
         sbv = bat_entry_make(SB_PRESENT, at);
         bat_set(w, c, bat_sb_index(&w->g, chunk), sbv);
     }
-    uint64_t spb = w->g.block_size / w->g.lss;
-    uint64_t first = (b % w->g.chunk_ratio) * spb + in / w->g.lss, count = n / w->g.lss;
+    uint64_t first = bat_sb_first_bit(&w->g, b) + in / w->g.lss, count = n / w->g.lss;
     for (uint64_t k = first; k < first + count; k++) {
         bits[k / 8] |= (uint8_t)(1u << (k % 8));
         if (k == first || k % (8 * LOG_SECTOR) == 0)

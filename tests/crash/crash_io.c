@@ -37,7 +37,7 @@ static uint64_t rnd(struct crash_ctx *c)
 static int buf_resize(struct buf *b, size_t len)
 {
     if (len > b->cap) {
-        size_t cap = b->cap ? b->cap : 1 << 20;
+        size_t cap = b->cap ? b->cap : (len > (1 << 20) ? len : 1 << 20);
         while (cap < len)
             cap *= 2;
         uint8_t *p = realloc(b->p, cap);
@@ -54,6 +54,8 @@ static int buf_resize(struct buf *b, size_t len)
 
 static int buf_write(struct buf *b, const void *src, size_t len, uint64_t off)
 {
+    if (len == 0)
+        return 0;
     if (off + len > b->len && buf_resize(b, (size_t)(off + len)) != 0)
         return -1;
     memcpy(b->p + off, src, len);

@@ -204,7 +204,9 @@ static void run(struct scenario *s)
     if (!s->start || disk_digest(s->view, s->old_d, &e) != 0)
         die(&e, s->name);
     learn_new(s);
-    for (uint64_t seed = 1; seed <= 3; seed++)
+    const char *env = getenv("HVK_CRASH_SEEDS");
+    uint64_t seeds = env ? strtoull(env, NULL, 10) : 3;
+    for (uint64_t seed = 1; seed <= seeds; seed++)
         sweep(s, seed);
     spit(s->file, s->start, s->start_len);
     free(s->start);
@@ -298,6 +300,58 @@ static int op_merge(struct hv_io *io, const char *path, struct hv_err *e)
     return rc || rc2 ? -1 : 0;
 }
 
+/* create: the builder writes into the recorder. Publication (link into the
+ * target name) happens only after finish()'s flush succeeded, so a cut at any
+ * flush must make finish() fail (the target never appears: the old state),
+ * and the run that survives must leave exactly the new image. */
+static int build_into(struct hv_io *io, struct hv_err *e)
+{
+    struct vhdx_build_params p = { .type = VHDX_TYPE_DYNAMIC, .virtual_size = 8 * MB,
+                                   .block_size = MB };
+    vhdx_builder *b;
+    if (vhdx_builder_begin_io(io, &p, &b, e) != 0)
+        return -1;
+    if (vhdx_builder_write(b, pattern, 3 * MB, MB + 512, e) != 0) {
+        vhdx_builder_abort(b);
+        return -1;
+    }
+    return vhdx_builder_finish(b, e);
+}
+
+static void sweep_create(const char *path)
+{
+    unsigned k;
+    for (k = 1; k < 100; k++) {
+        struct hv_err e;
+        hv_err_clear(&e);
+        struct hv_io *io = crash_io_new(NULL, 0, k, k);
+        int rc = build_into(io, &e);
+        struct crash_io_stats st;
+        crash_io_get_stats(io, &st);
+        CHECK(st.crashed == (rc != 0), "create k=%u: finish %s after %s", k, rc ? "failed" : "succeeded",
+              st.crashed ? "a power cut" : "no power cut");
+        if (!st.crashed) {
+            size_t len;
+            const uint8_t *p = crash_io_durable(io, &len);
+            spit(path, p, len);
+            uint8_t d[32], want[32];
+            uint8_t *disk = calloc(1, 8 * MB);
+            memcpy(disk + MB + 512, pattern, 3 * MB);
+            sha256(disk, 8 * MB, want);
+            free(disk);
+            int errors = 0;
+            CHECK(disk_digest(path, d, &e) == 0 && !memcmp(d, want, 32), "create: wrong disk");
+            CHECK(vhdx_check(path, NULL, count_problem, &errors, &e) == 0 && errors == 0,
+                  "create: check found %d errors", errors);
+            unlink(path);
+        }
+        hv_io_close(io);
+        if (!st.crashed)
+            break;
+    }
+    printf("%-28s          %3u crash points\n", "create (builder)", k - 1);
+}
+
 /* ------------------------------------------------------------ setup */
 
 static void make_base(const char *path, int fill)
@@ -352,6 +406,10 @@ int main(void)
     size_t blen = 0;
     uint8_t *bbytes = slurp(base, &blen);
     spit(moved_path, bbytes, blen); /* the "moved" parent: same bytes, same identity */
+
+    char created[300];
+    snprintf(created, sizeof created, "%s/created.vhdx", dir);
+    sweep_create(created);
 
     struct scenario sc[] = {
         { .name = "dynamic: allocate block", .file = base, .op = op_alloc },
