@@ -10,7 +10,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 # Debian 12 packages: build tools, libraries, the test framework and the peers
 # the tests cross-check against (qemu-img/qemu-io, libvhdi).
 PACKAGES="build-essential cmake pkg-config zlib1g-dev uuid-dev libssl-dev libisal-dev
-          libcmocka-dev qemu-utils libvhdi-utils python3 clang"
+          libcmocka-dev qemu-utils libvhdi-utils python3 python3-libvhdi clang"
 
 install_missing() {
   local missing=()

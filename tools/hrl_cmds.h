@@ -12,18 +12,32 @@
 #define HRL_SYN_timeline "timeline [--json] [--per second|minute] [--top N] FILE..."
 #define HRL_SYN_make "make (--from OLD --to NEW | --writes LIST) -o OUT.hrl [options]"
 #define HRL_SYN_version "version"
+/* recovery points (tools/hrl_points.c, hrl_restore.c, hrl_apply.c, hrl_verify_points.c) */
+#define HRL_SYN_points "points [--json] --base BASE LOG..."
+#define HRL_SYN_restore \
+    "restore --base BASE --out OUT [--point N | --until TIME | --log UNIQUEID] [--flatten] LOG..."
+#define HRL_SYN_apply "apply --target DISK [--point N] [--guid GUID] LOG..."
+#define HRL_SYN_seal "seal --base BASE LOG... -o MANIFEST"
 
 #define HRL_COMMANDS(X)                                                                      \
     X(info, HRL_SYN_info, "decode the header and summarise the log")                         \
     X(dump, HRL_SYN_dump, "list every entry in log order")                                   \
-    X(verify, HRL_SYN_verify, "check every checksum and rule; several files: one chain")     \
+    X(verify, HRL_SYN_verify, "check every checksum and rule; several files: one chain; "    \
+      "with --base BASE: every recovery point")                                              \
     X(extract, HRL_SYN_extract, "write an entry's payload or a replayed disk range")         \
     X(timeline, HRL_SYN_timeline, "writes per second or minute and the hottest regions")     \
     X(make, HRL_SYN_make, "write a log from two raw images or a list of writes")             \
+    X(points, HRL_SYN_points, "list the recovery points of a base and its logs")             \
+    X(restore, HRL_SYN_restore, "write a recovery point to a new VHDX (differencing or flat)") \
+    X(apply, HRL_SYN_apply, "apply logs in place to a raw disk or VHDX (destructive)")       \
+    X(seal, HRL_SYN_seal, "write the tree digest of every recovery point")                   \
     X(version, HRL_SYN_version, "print the version")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);
 HRL_COMMANDS(X)
 #undef X
+
+/* `hrl verify --base ...`: recovery-point verification (hrl_verify_points.c). */
+int cmd_verify_points(int argc, char **argv);
 
 #endif

@@ -39,6 +39,10 @@ static void chain_cb(void *ctx, const struct hrl_problem *p)
 
 int cmd_verify(int argc, char **argv)
 {
+    /* With --base the logs are checked as recovery points of that base. */
+    for (int i = 1; i < argc; i++)
+        if (!strncmp(argv[i], "--base", 6) && (argv[i][6] == 0 || argv[i][6] == '='))
+            return cmd_verify_points(argc, argv);
     static const struct option opts[] = {
         { "json", no_argument, 0, 'j' }, { "salvage", no_argument, 0, 's' },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },

@@ -9,6 +9,18 @@
     X(map, "map [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", "list allocation runs of the virtual disk") \
     X(cat, "cat [--search-path DIR] [--map WIN=LOCAL] FILE", "write the whole virtual disk to standard output") \
     X(chain, "chain [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", "show each layer of a differencing chain") \
+    X(create, "create OUT --size N [--fixed|--dynamic] | create OUT --parent PARENT", \
+      "create a fixed, dynamic or differencing image") \
+    X(convert, "convert IN OUT [-O raw|vhdx] [--fixed|--dynamic] [--block-size N]", \
+      "copy a raw image or VHDX chain into a new raw or VHDX file") \
+    X(replay, "replay [--dry-run] FILE", "apply a pending log to the file in place") \
+    X(relink, "relink FILE --parent NEWPATH [--parent-win-path PATH] [--ignore-id-mismatch]", \
+      "point a differencing image at its moved parent") \
+    X(merge, "merge CHILD [--keep-child]", "fold a differencing image into its parent") \
+    X(write, "write FILE OFFSET INPUT | write FILE OFFSET --discard LEN", \
+      "write bytes into an image in place (through the log)") \
+    X(digest, "digest [--sha256] [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", \
+      "tree digest (SHA-256 of per-MiB SHA-256s) of the virtual disk") \
     X(version, "version", "print the version")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);

@@ -237,6 +237,11 @@ static inline uint64_t bat_sb_index(const struct vhdx_geom *g, uint64_t c)
 {
     return c * ((uint64_t)g->chunk_ratio + 1) + g->chunk_ratio;
 }
+/* Bit of block b's first sector inside its chunk's sector bitmap ([MS-VHDX] 2.5.1.2). */
+static inline uint64_t bat_sb_first_bit(const struct vhdx_geom *g, uint64_t b)
+{
+    return (b % g->chunk_ratio) * (g->block_size / g->lss);
+}
 static inline unsigned bat_state(uint64_t v)
 {
     return (unsigned)(v & BAT_STATE_MASK);

@@ -1,0 +1,537 @@
+/* apply.c: write a recovery point: a new VHDX (differencing or flattened), or
+ * logs applied in place to a raw disk or a VHDX. Disk access goes through
+ * libvhdx only (vhdx.h, vhdx_write.h, hv_io.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hrl_restore.h"
+
+/* ---- sparse output -------------------------------------------------------
+ * The builder takes whole blocks, but a restored block usually holds a few
+ * KiB of log data in a 2 MiB block. Writing the whole block would cost the
+ * full block size per touched block (16 GiB for a busy 16 GiB disk). This
+ * hv_io sits between the builder and a fresh file: for the one block buffer
+ * it is told about, it writes only the byte ranges the logs filled, leaving
+ * holes (a fresh file reads zeros there; in a PARTIALLY_PRESENT block those
+ * sectors are not used anyway). Any other write passes through. */
+struct range {
+    uint64_t start, len; /* relative to the block buffer */
+    const uint8_t *src;  /* the bytes to write; NULL: the block buffer's own */
+};
+
+/* A write whose bytes stay valid until flush (they point into the mapped
+ * logs): queued, then issued by several threads at once (the kernel copy into
+ * the page cache is most of a restore's cost). */
+struct pending {
+    const uint8_t *src;
+    size_t len;
+    uint64_t off;
+};
+#define QUEUE_MAX 8192
+#define MAX_WRITERS 8
+
+struct sparse_io {
+    struct hv_io io;
+    struct hv_io *inner;
+    struct pending *q; /* QUEUE_MAX entries */
+    size_t nq;
+    int writers;
+    const uint8_t *buf; /* the registered block buffer */
+    size_t blen;        /* its length */
+    const struct range *r;
+    size_t nr;
+    uint64_t end; /* logical end of file: max end of all writes */
+};
+
+static struct sparse_io *sparse_of(struct hv_io *io)
+{
+    return io->ctx;
+}
+
+struct drain_job {
+    struct hv_io *inner;
+    const struct pending *q;
+    size_t from, to;
+    int rc;
+    struct hv_err err;
+};
+
+static void *drain_run(void *arg)
+{
+    struct drain_job *j = arg;
+    j->rc = 0;
+    for (size_t i = j->from; i < j->to && j->rc == 0; i++)
+        j->rc = hv_io_pwrite(j->inner, j->q[i].src, j->q[i].len, j->q[i].off, &j->err);
+    return NULL;
+}
+
+/* Issues every queued write (pwrite at distinct offsets is thread-safe). */
+static int sp_drain(struct sparse_io *s, struct hv_err *e)
+{
+    if (!s->nq)
+        return 0;
+    struct drain_job job[MAX_WRITERS];
+    pthread_t tid[MAX_WRITERS];
+    int started[MAX_WRITERS] = { 0 };
+    int nw = s->writers < 1 ? 1 : s->writers > MAX_WRITERS ? MAX_WRITERS : s->writers;
+    memset(job, 0, sizeof job);
+    size_t per = (s->nq + (size_t)nw - 1) / (size_t)nw;
+    for (int k = 0; k < nw; k++) {
+        size_t from = (size_t)k * per < s->nq ? (size_t)k * per : s->nq;
+        size_t to = from + per < s->nq ? from + per : s->nq;
+        job[k] = (struct drain_job){ s->inner, s->q, from, to, 0, { 0 } };
+        if (k > 0 && from < to)
+            started[k] = pthread_create(&tid[k], NULL, drain_run, &job[k]) == 0;
+    }
+    drain_run(&job[0]);
+    int rc = job[0].rc;
+    if (rc)
+        *e = job[0].err;
+    for (int k = 1; k < nw; k++) {
+        if (started[k])
+            pthread_join(tid[k], NULL);
+        else
+            drain_run(&job[k]);
+        if (job[k].rc && !rc) {
+            rc = job[k].rc;
+            *e = job[k].err;
+        }
+    }
+    s->nq = 0;
+    return rc;
+}
+
+static int sp_pread(struct hv_io *io, void *b, size_t n, uint64_t off, struct hv_err *e)
+{
+    return hv_io_pread(sparse_of(io)->inner, b, n, off, e);
+}
+
+static int sp_pwrite(struct hv_io *io, const void *b, size_t n, uint64_t off, struct hv_err *e)
+{
+    struct sparse_io *s = sparse_of(io);
+    if (off + n > s->end)
+        s->end = off + n;
+    if (!s->buf || (b != s->buf && n != s->blen))
+        return sp_drain(s, e) ? -1 : hv_io_pwrite(s->inner, b, n, off, e);
+    /* Zero-copy ranges point into the logs, not into the buffer: a builder
+     * that wrote a copy of the block would write bytes we never filled. */
+    if (b != s->buf)
+        return hv_failx(e, HV_UNSUPPORTED, "restore", "the builder wrote a copy of the block");
+    for (size_t i = 0; i < s->nr; i++) {
+        uint64_t st = s->r[i].start, len = s->r[i].len;
+        if (st >= n)
+            break;
+        if (len > n - st)
+            len = n - st;
+        if (s->r[i].src && s->q) {
+            if (s->nq == QUEUE_MAX && sp_drain(s, e) != 0)
+                return -1;
+            s->q[s->nq++] = (struct pending){ s->r[i].src, (size_t)len, off + st };
+            continue;
+        }
+        if (hv_io_pwrite(s->inner, s->buf + st, (size_t)len, off + st, e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int sp_flush(struct hv_io *io, struct hv_err *e)
+{
+    struct sparse_io *s = sparse_of(io);
+    uint64_t size;
+    if (sp_drain(s, e) != 0 || hv_io_size(s->inner, &size, e) != 0)
+        return -1;
+    if (size < s->end && hv_io_truncate(s->inner, s->end, e) != 0)
+        return -1; /* trailing hole: make the file as long as written */
+    return hv_io_flush(s->inner, e);
+}
+
+static int sp_truncate(struct hv_io *io, uint64_t size, struct hv_err *e)
+{
+    if (sp_drain(sparse_of(io), e) != 0)
+        return -1;
+    sparse_of(io)->end = size;
+    return hv_io_truncate(sparse_of(io)->inner, size, e);
+}
+
+static int sp_size(struct hv_io *io, uint64_t *size, struct hv_err *e)
+{
+    struct sparse_io *s = sparse_of(io);
+    if (hv_io_size(s->inner, size, e) != 0)
+        return -1;
+    if (*size < s->end)
+        *size = s->end;
+    return 0;
+}
+
+static void sp_close(struct hv_io *io)
+{
+    (void)io; /* owned by restore(), closed there */
+}
+
+static const struct hv_io_ops sparse_ops = { sp_pread, sp_pwrite, sp_flush, sp_truncate, sp_size, sp_close };
+
+/* ---- publishing ------------------------------------------------------------ */
+
+static int tmp_name(const char *out, char *tmp, size_t cap, struct hv_err *e)
+{
+    const char *slash = strrchr(out, '/');
+    int dirlen = slash ? (int)(slash - out + 1) : 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int n = snprintf(tmp, cap, "%.*s.%s.restore-%ld-%lx", dirlen, out, slash ? slash + 1 : out,
+                     (long)getpid(), (unsigned long)ts.tv_nsec);
+    if (n < 0 || (size_t)n >= cap)
+        return hv_failx(e, HV_USAGE, "restore", "output path too long");
+    return 0;
+}
+
+/* link() refuses to replace an existing file, unlike rename(). */
+static int publish(const char *tmp, const char *out, struct hv_err *e)
+{
+    if (link(tmp, out) != 0) {
+        int err = errno;
+        hv_err_file(e, out);
+        if (err == EEXIST)
+            return hv_failx(e, HV_EXISTS, "restore", "file exists; refusing to overwrite");
+        return hv_fail_errno(e, err, "restore", "cannot link '%s' into place", tmp);
+    }
+    if (unlink(tmp) != 0)
+        return hv_fail_errno(e, errno, "restore", "cannot remove temporary '%s'", tmp);
+    return hv_fsync_dir_of(out, e);
+}
+
+/* ---- shared ---------------------------------------------------------------- */
+
+static int check_point(const hrl_set *set, size_t point, struct hv_err *e)
+{
+    if (point > hrl_set_count(set))
+        return hv_failx(e, HV_USAGE, "restore", "point %zu does not exist (the logs give %zu)", point,
+                        hrl_set_count(set));
+    if (point > hrl_set_usable(set))
+        return hv_failx(e, HV_CORRUPT, "restore",
+                        "point %zu needs log %zu, which has problems; refusing to write", point,
+                        hrl_set_usable(set) + 1);
+    return 0;
+}
+
+static int make_plan(const hrl_set *set, size_t point, struct hrl_plan *plan,
+                     struct hrl_restore_stats *st, struct hv_err *e)
+{
+    size_t nall;
+    const struct hrl_write *w = hrl_set_writes(set, &nall);
+    size_t n = hrl_set_point_writes(set, point);
+    if (hrl_plan_build(w, n, plan, e) != 0)
+        return -1;
+    memset(st, 0, sizeof *st);
+    st->entries = n;
+    for (size_t i = 0; i < n; i++)
+        st->log_bytes += w[i].len;
+    st->final_bytes = plan->bytes;
+    st->extents = plan->count;
+    return 0;
+}
+
+static void progress(const struct hrl_progress *p, uint64_t done, uint64_t total)
+{
+    if (p && p->fn)
+        p->fn(p->ctx, done, total);
+}
+
+/* Lists the parts of extents ext[*i..] that fall in [bstart, bend) as ranges
+ * (block-relative). With bm (differencing) the ranges point into the logs and
+ * their sectors are marked in bm: nothing is copied. Without bm the bytes are
+ * copied into buf. Leaves *i at the first extent reaching past bend.
+ * Returns the bytes covered. */
+static uint64_t fill_block(const struct hrl_plan *plan, const struct hrl_write *w, size_t *i,
+                           uint64_t bstart, uint64_t bend, uint8_t *buf, uint8_t *bm,
+                           uint32_t sector, struct range *r, size_t *nr)
+{
+    uint64_t filled = 0;
+    *nr = 0;
+    for (size_t k = *i; k < plan->count && plan->ext[k].off < bend; k++) {
+        const struct hrl_extent *x = &plan->ext[k];
+        uint64_t s = x->off > bstart ? x->off : bstart;
+        uint64_t t = x->off + x->len < bend ? x->off + x->len : bend;
+        const uint8_t *src = w[x->write].data + x->src + (s - x->off);
+        if (bm)
+            for (uint64_t sec = (s - bstart) / sector; sec < (t - bstart + sector - 1) / sector; sec++)
+                bm[sec / 8] |= (uint8_t)(1u << (sec % 8));
+        else
+            memcpy(buf + (s - bstart), src, (size_t)(t - s));
+        const uint8_t *rsrc = bm ? src : NULL;
+        struct range *pr = *nr ? &r[*nr - 1] : NULL;
+        if (pr && pr->start + pr->len == s - bstart && (!rsrc || pr->src + pr->len == rsrc))
+            pr->len += t - s;
+        else
+            r[(*nr)++] = (struct range){ s - bstart, t - s, rsrc };
+        filled += t - s;
+    }
+    while (*i < plan->count && plan->ext[*i].off + plan->ext[*i].len <= bend)
+        (*i)++;
+    return filled;
+}
+
+/* ---- restore --------------------------------------------------------------- */
+
+static int restore_diff(vhdx_builder *b, struct sparse_io *sp, const struct hrl_plan *plan,
+                        const struct hrl_write *w, uint64_t vsize, uint32_t sector,
+                        const struct hrl_progress *pr, struct hrl_restore_stats *st, struct hv_err *e)
+{
+    uint64_t bs = vhdx_builder_block_size(b);
+    uint64_t nsec = bs / sector;
+    uint8_t *buf = calloc(1, bs), *bm = malloc(nsec / 8 + 1);
+    /* A block holds at most one range per extent piece; 2 per sector is a
+     * safe bound since ranges are merged and separated by gaps. */
+    struct range *r = malloc((nsec + 1) * sizeof *r);
+    int rc = -1;
+    if (!buf || !bm || !r) {
+        hv_failx(e, HV_NOMEM, "restore", "no memory for a %llu-byte block", (unsigned long long)bs);
+        goto out;
+    }
+    uint64_t done = 0, from = 0; /* from: end of the block written last */
+    for (size_t i = 0; i < plan->count;) {
+        /* An extent may continue past the block just written: resume there. */
+        uint64_t blk = (plan->ext[i].off > from ? plan->ext[i].off : from) / bs;
+        uint64_t bstart = blk * bs, bend = bstart + bs < vsize ? bstart + bs : vsize;
+        size_t nr;
+        memset(bm, 0, nsec / 8 + 1);
+        uint64_t filled = fill_block(plan, w, &i, bstart, bend, buf, bm, sector, r, &nr);
+        sp->buf = buf;
+        sp->blen = (size_t)(bend - bstart);
+        sp->r = r;
+        sp->nr = nr;
+        int full = filled == bend - bstart;
+        int prc = vhdx_builder_put_block(b, blk, buf, full ? NULL : bm, e);
+        sp->buf = NULL;
+        if (prc != 0)
+            goto out;
+        if (full)
+            st->blocks_full++;
+        else
+            st->blocks_partial++;
+        done += filled;
+        from = bend;
+        progress(pr, done, plan->bytes);
+    }
+    rc = 0;
+out:
+    free(buf);
+    free(bm);
+    free(r);
+    return rc;
+}
+
+/* Lists the 4 KiB pages of buf[0..len) that are not all zero, merged into
+ * ranges, so the sparse writer leaves holes for the zero ones. */
+#define PAGE 4096u
+static size_t nonzero_ranges(const uint8_t *buf, size_t len, struct range *r)
+{
+    size_t nr = 0;
+    for (size_t at = 0; at < len; at += PAGE) {
+        size_t n = len - at < PAGE ? len - at : PAGE;
+        if (hv_is_zero(buf + at, n))
+            continue;
+        if (nr && r[nr - 1].start + r[nr - 1].len == at)
+            r[nr - 1].len += n;
+        else
+            r[nr++] = (struct range){ at, n, NULL };
+    }
+    return nr;
+}
+
+static int restore_flat(vhdx_builder *b, struct sparse_io *sp, const struct hv_digest_source *base,
+                        const struct hrl_plan *plan,
+                        const struct hrl_write *w, uint64_t vsize, const struct hrl_progress *pr,
+                        struct hrl_restore_stats *st, struct hv_err *e)
+{
+    uint64_t bs = vhdx_builder_block_size(b);
+    uint8_t *buf = malloc(bs);
+    struct range *r = malloc((bs / 512 + 1) * sizeof *r);
+    int rc = -1;
+    if (!buf || !r) {
+        hv_failx(e, HV_NOMEM, "restore", "no memory for a %llu-byte block", (unsigned long long)bs);
+        goto out;
+    }
+    size_t i = 0;
+    for (uint64_t blk = 0; blk < vhdx_builder_blocks(b); blk++) {
+        uint64_t bstart = blk * bs, bend = bstart + bs < vsize ? bstart + bs : vsize;
+        size_t len = (size_t)(bend - bstart), nr;
+        int touched = i < plan->count && plan->ext[i].off < bend;
+        int base_zero = base->known_zero && base->known_zero(base->ctx, bstart, len);
+        if (!touched && base_zero)
+            continue;
+        if (base_zero)
+            memset(buf, 0, len);
+        else if (base->read(base->ctx, buf, len, bstart, e) != 0)
+            goto out;
+        if (touched)
+            fill_block(plan, w, &i, bstart, bend, buf, NULL, 512, r, &nr);
+        size_t nz = nonzero_ranges(buf, len, r);
+        if (nz) {
+            sp->buf = buf;
+            sp->blen = len;
+            sp->r = r;
+            sp->nr = nz;
+            int prc = vhdx_builder_put_block(b, blk, buf, NULL, e);
+            sp->buf = NULL;
+            if (prc != 0)
+                goto out;
+            if (touched)
+                st->blocks_full++;
+            else
+                st->blocks_base++;
+        }
+        progress(pr, bend, vsize);
+    }
+    rc = 0;
+out:
+    free(buf);
+    free(r);
+    return rc;
+}
+
+int hrl_restore(vhdx *base, const char *base_path, const hrl_set *set, size_t point, const char *out,
+                unsigned flags, const struct hrl_progress *pr, struct hrl_restore_stats *stp,
+                struct hv_err *e)
+{
+    struct hrl_restore_stats stl;
+    struct hrl_restore_stats *st = stp ? stp : &stl;
+    if (check_point(set, point, e) != 0)
+        return -1;
+    if (access(out, F_OK) == 0) {
+        hv_err_file(e, out);
+        return hv_failx(e, HV_EXISTS, "restore", "file exists; refusing to overwrite");
+    }
+    struct hrl_plan plan = { 0 };
+    if (make_plan(set, point, &plan, st, e) != 0)
+        return -1;
+    size_t nall;
+    const struct hrl_write *w = hrl_set_writes(set, &nall);
+    uint64_t vsize = vhdx_virtual_size(base);
+    uint32_t sector = vhdx_logical_sector_size(base);
+
+    char tmp[4096], store[3 * 4096 + 64];
+    struct hv_io *inner = NULL;
+    vhdx_builder *b = NULL;
+    struct hv_vhdx_source src = { 0 };
+    struct vhdx_parent_info pi;
+    struct vhdx_build_params bp = { 0 };
+    int rc = -1, have_tmp = 0;
+    struct pending *queue = NULL;
+    if (flags & HRL_RESTORE_FLATTEN) {
+        bp.type = VHDX_TYPE_DYNAMIC;
+        bp.virtual_size = vsize;
+        bp.logical_sector_size = sector;
+        bp.physical_sector_size = vhdx_physical_sector_size(base);
+        bp.block_size = vhdx_block_size(base);
+        if (hv_vhdx_source_init(&src, base, e) != 0)
+            goto out;
+    } else {
+        if (vhdx_parent_info_from(base, out, NULL, &pi, store, sizeof store, e) != 0)
+            goto out;
+        (void)base_path; /* the locator is computed from the opened base's path */
+        bp.type = VHDX_TYPE_DIFFERENCING;
+        bp.parent = &pi;
+    }
+    if (tmp_name(out, tmp, sizeof tmp, e) != 0 || hv_io_open_file(tmp, HV_IO_CREATE, &inner, e) != 0)
+        goto out;
+    have_tmp = 1;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    struct sparse_io sp = { { &sparse_ops, NULL, "" }, inner, malloc(QUEUE_MAX * sizeof(struct pending)), 0,
+                            ncpu < 1 ? 1 : ncpu > MAX_WRITERS ? MAX_WRITERS : (int)ncpu,
+                            NULL, 0, NULL, 0, 0 };
+    queue = sp.q; /* NULL (no memory): every write is issued at once instead */
+    sp.io.ctx = &sp;
+    snprintf(sp.io.path, sizeof sp.io.path, "%s", inner->path);
+    if (vhdx_builder_begin_io(&sp.io, &bp, &b, e) != 0)
+        goto out;
+    int wrc = (flags & HRL_RESTORE_FLATTEN)
+                  ? restore_flat(b, &sp, &src.src, &plan, w, vsize, pr, st, e)
+                  : restore_diff(b, &sp, &plan, w, vsize, sector, pr, st, e);
+    if (wrc != 0)
+        goto out;
+    vhdx_builder *fb = b;
+    b = NULL;
+    if (vhdx_builder_finish(fb, e) != 0)
+        goto out;
+    hv_io_close(inner);
+    inner = NULL;
+    if (publish(tmp, out, e) != 0)
+        goto out;
+    have_tmp = 0;
+    rc = 0;
+out:
+    if (rc != 0)
+        hv_err_file(e, out);
+    vhdx_builder_abort(b);
+    hv_io_close(inner);
+    if (have_tmp)
+        unlink(tmp);
+    hv_vhdx_source_fini(&src);
+    hrl_plan_free(&plan);
+    free(queue);
+    return rc;
+}
+
+/* ---- in place -------------------------------------------------------------- */
+
+int hrl_apply_io(struct hv_io *disk, const hrl_set *set, size_t point, const struct hrl_progress *pr,
+                 struct hrl_restore_stats *stp, struct hv_err *e)
+{
+    struct hrl_restore_stats stl;
+    struct hrl_restore_stats *st = stp ? stp : &stl;
+    if (check_point(set, point, e) != 0)
+        return -1;
+    struct hrl_plan plan;
+    if (make_plan(set, point, &plan, st, e) != 0)
+        return -1;
+    size_t nall;
+    const struct hrl_write *w = hrl_set_writes(set, &nall);
+    uint64_t done = 0;
+    int rc = -1;
+    for (size_t i = 0; i < plan.count; i++) {
+        const struct hrl_extent *x = &plan.ext[i];
+        if (hv_io_pwrite(disk, w[x->write].data + x->src, (size_t)x->len, x->off, e) != 0)
+            goto out;
+        done += x->len;
+        progress(pr, done, plan.bytes);
+    }
+    rc = hv_io_flush(disk, e);
+out:
+    hrl_plan_free(&plan);
+    return rc;
+}
+
+int hrl_apply_vhdx(vhdx_rw *disk, const hrl_set *set, size_t point, const struct hrl_progress *pr,
+                   struct hrl_restore_stats *stp, struct hv_err *e)
+{
+    struct hrl_restore_stats stl;
+    struct hrl_restore_stats *st = stp ? stp : &stl;
+    if (check_point(set, point, e) != 0)
+        return -1;
+    struct hrl_plan plan;
+    if (make_plan(set, point, &plan, st, e) != 0)
+        return -1;
+    size_t nall;
+    const struct hrl_write *w = hrl_set_writes(set, &nall);
+    uint64_t done = 0;
+    int rc = -1;
+    for (size_t i = 0; i < plan.count; i++) {
+        const struct hrl_extent *x = &plan.ext[i];
+        if (vhdx_write(disk, w[x->write].data + x->src, (size_t)x->len, x->off, e) != 0)
+            goto out;
+        done += x->len;
+        progress(pr, done, plan.bytes);
+    }
+    rc = vhdx_flush(disk, e);
+out:
+    hrl_plan_free(&plan);
+    return rc;
+}
