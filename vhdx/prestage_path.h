@@ -18,6 +18,18 @@
 
 #define PS_PATH_MAX 4096
 
+/* Copies src into dst[size], truncating; always terminates. */
+static inline void ps_strlcpy(char *dst, size_t size, const char *src)
+{
+    size_t n = 0;
+    while (n + 1 < size && src[n]) {
+        dst[n] = src[n];
+        n++;
+    }
+    if (size)
+        dst[n] = '\0';
+}
+
 /* A map "FROM=TO": a Windows prefix (canonical form, ends with '\') and the
  * local directory that replaces it (ends with '/'). */
 struct ps_map {
