@@ -95,6 +95,10 @@ struct ps_item {
     struct hv_guid need;          /* identity the child requires (its linkage) */
     struct hv_guid found;         /* identity found at dest (stale) */
     char note[256];
+    /* filled by ps_copy_run() */
+    int action;                   /* enum ps_action */
+    char action_note[600];
+    char kept[PS_PATH_MAX];       /* where a replaced stale file was kept */
 };
 
 /* One child→parent edge on the target. */
@@ -108,7 +112,18 @@ struct ps_link {
     int relink;                   /* locator does not name dest as relative + absolute path */
     char want_rel[PS_PATH_MAX];   /* relative_path that names dest from the child */
     char want_win[PS_PATH_MAX];   /* Windows path of dest (absolute or volume form) */
+    int action;                   /* enum ps_action, by ps_copy_run() */
+    char action_note[600];
 };
+
+enum ps_action {
+    PS_ACT_NONE = 0,   /* nothing to do (ok, or not asked) */
+    PS_ACT_DONE,       /* copied / relinked */
+    PS_ACT_WOULD,      /* --dry-run: would copy / relink */
+    PS_ACT_SKIPPED,    /* a problem verdict, or not allowed (note says why) */
+    PS_ACT_FAILED,     /* tried and failed (note says why) */
+};
+const char *ps_action_name(int a);
 
 struct ps_input {
     char path[PS_PATH_MAX];
