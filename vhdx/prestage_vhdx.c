@@ -1,0 +1,225 @@
+/* prestage_vhdx.c: the planner's disk access (ps_disk_ops, ps_exec_ops)
+ * implemented with libvhdx. Source chains open through vhdx_open() with the
+ * source maps (its chain.c resolves and checks identity); target files are
+ * reached through prestage_fs (no links followed) and opened by descriptor
+ * via /proc/self/fd, so what we inspect is exactly the file we walked to. */
+#define _GNU_SOURCE
+#include "prestage_vhdx.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "prestage_fs.h"
+#include "vhdx.h"
+#if defined(__has_include)
+#if __has_include("vhdx_write.h")
+#include "vhdx_write.h"
+#define PS_HAVE_WRITE 1
+#endif
+#endif
+
+static void fill_disk(const vhdx *l, struct ps_disk *d)
+{
+    struct vhdx_info info;
+    memset(d, 0, sizeof *d);
+    vhdx_get_info(l, &info);
+    char real[PATH_MAX];
+    const char *p = vhdx_path(l);
+    ps_strlcpy(d->path, sizeof d->path, realpath(p, real) ? real : p);
+    d->data_write_guid = info.data_write_guid;
+    d->virtual_size = info.virtual_size;
+    d->logical_sector_size = info.logical_sector_size;
+    struct stat st;
+    if (stat(d->path, &st) == 0)
+        d->allocated = (uint64_t)st.st_blocks * 512u;
+    d->has_parent = info.has_parent;
+    d->linkage = info.parent_linkage;
+    d->linkage2 = info.parent_linkage2;
+    for (size_t i = 0; i < info.locator_entries; i++) {
+        const char *k, *v;
+        if (vhdx_locator_entry(l, i, &k, &v))
+            continue;
+        if (strcmp(k, "relative_path") == 0)
+            ps_strlcpy(d->relative_path, sizeof d->relative_path, v);
+        else if (strcmp(k, "volume_path") == 0)
+            ps_strlcpy(d->volume_path, sizeof d->volume_path, v);
+        else if (strcmp(k, "absolute_win32_path") == 0)
+            ps_strlcpy(d->absolute_path, sizeof d->absolute_path, v);
+    }
+}
+
+static int chain_open(void *ctx_, const char *path, struct ps_disk **layers, size_t *n, struct hv_err *e)
+{
+    struct ps_vhdx_ctx *ctx = ctx_;
+    vhdx *img;
+    if (vhdx_open(path, &ctx->src_opts, &img, e))
+        return -1;
+    size_t cnt = 0;
+    for (const vhdx *l = img; l; l = vhdx_parent(l))
+        cnt++;
+    *layers = calloc(cnt, sizeof **layers);
+    if (!*layers) {
+        vhdx_close(img);
+        return hv_failx(e, HV_NOMEM, "plan", "out of memory");
+    }
+    *n = 0;
+    for (const vhdx *l = img; l; l = vhdx_parent(l))
+        fill_disk(l, &(*layers)[(*n)++]);
+    vhdx_close(img);
+    return 0;
+}
+
+static enum ps_probe probe(void *ctx, const struct ps_map *map, const char *rel, struct ps_disk *out,
+                           char *note, size_t notelen)
+{
+    (void)ctx;
+    int dfd;
+    const char *leaf;
+    struct hv_err e;
+    hv_err_clear(&e);
+    switch (ps_walk(map->to, rel, 0, &dfd, &leaf, &e)) {
+    case PS_WALK_OK:
+        break;
+    case PS_WALK_ABSENT:
+        return PS_PROBE_ABSENT;
+    case PS_WALK_UNSAFE:
+        snprintf(note, notelen, "a directory on the way is a symbolic link or not a directory");
+        return PS_PROBE_UNSAFE;
+    default:
+        hv_err_format(&e, note, notelen);
+        return PS_PROBE_OTHER;
+    }
+    enum ps_probe r = PS_PROBE_OTHER;
+    switch (ps_leaf_kind(dfd, leaf)) {
+    case PS_LEAF_ABSENT:
+        r = PS_PROBE_ABSENT;
+        break;
+    case PS_LEAF_LINK:
+        snprintf(note, notelen, "a symbolic link (not followed)");
+        break;
+    case PS_LEAF_FILE: {
+        int fd = openat(dfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            snprintf(note, notelen, "cannot open: %s", strerror(errno));
+            break;
+        }
+        char p[64];
+        snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+        struct vhdx_open_opts o = { VHDX_OPEN_NO_PARENT, NULL, 0, NULL, 0 };
+        vhdx *img;
+        if (vhdx_open(p, &o, &img, &e) == 0) {
+            fill_disk(img, out);
+            vhdx_close(img);
+            r = PS_PROBE_DISK;
+        } else {
+            snprintf(note, notelen, "not a readable VHDX: %.200s", e.msg);
+        }
+        close(fd);
+        break;
+    }
+    default:
+        snprintf(note, notelen, "not a regular file");
+        break;
+    }
+    close(dfd);
+    return r;
+}
+
+struct count_ctx {
+    int errors;
+    char first[300];
+};
+
+static void on_problem(const struct vhdx_problem *p, void *ctx_)
+{
+    struct count_ctx *c = ctx_;
+    if (p->severity == VHDX_ERROR && !c->errors++)
+        snprintf(c->first, sizeof c->first, "%s: %s", p->what, p->msg);
+}
+
+static int verify(void *ctx, int fd, const struct ps_item *it, struct hv_err *e)
+{
+    (void)ctx;
+    char p[64];
+    snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+    struct vhdx_open_opts o = { VHDX_OPEN_NO_PARENT, NULL, 0, NULL, 0 };
+    vhdx *img;
+    if (vhdx_open(p, &o, &img, e))
+        return -1;
+    struct vhdx_info info;
+    vhdx_get_info(img, &info);
+    vhdx_close(img);
+    char a[48], b[48];
+    if (!hv_guid_eq(&info.data_write_guid, &it->src.data_write_guid))
+        return hv_failx(e, HV_MISMATCH, "copy", "DataWriteGuid %s, source has %s (did it change?)",
+                        hv_guid_format(&info.data_write_guid, 1, a),
+                        hv_guid_format(&it->src.data_write_guid, 1, b));
+    if (info.virtual_size != it->src.virtual_size || info.logical_sector_size != it->src.logical_sector_size)
+        return hv_failx(e, HV_MISMATCH, "copy", "virtual size or sector size differ from the source");
+    if (!info.header_valid[0] || !info.header_valid[1])
+        return hv_failx(e, HV_CORRUPT, "copy", "header %d checksum does not verify",
+                        info.header_valid[0] ? 2 : 1);
+    struct count_ctx cc = { 0, "" };
+    int n = vhdx_check(p, &o, on_problem, &cc, e);
+    if (n < 0)
+        return -1;
+    if (n > 0)
+        return hv_failx(e, HV_CORRUPT, "copy", "check found %d errors (first: %.250s)", n, cc.first);
+    return 0;
+}
+
+static int relink(void *ctx, const char *child, const char *parent, const char *win, struct hv_err *e)
+{
+    (void)ctx;
+#ifdef PS_HAVE_WRITE
+    return vhdx_relink(child, parent, win, 0, e);
+#else
+    (void)child, (void)parent, (void)win;
+    return hv_failx(e, HV_UNSUPPORTED, "relink", "this build has no write engine");
+#endif
+}
+
+int ps_vhdx_init(struct ps_vhdx_ctx *c, const struct ps_map *maps, size_t n, const char *const *search,
+                 size_t n_search, struct hv_err *e)
+{
+    memset(c, 0, sizeof *c);
+    c->maps = calloc(n ? n : 1, sizeof *c->maps);
+    if (!c->maps)
+        return hv_failx(e, HV_NOMEM, "plan", "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        c->maps[i].from = maps[i].from;
+        c->maps[i].to = maps[i].to;
+    }
+    c->src_opts.maps = c->maps;
+    c->src_opts.n_maps = n;
+    c->src_opts.search_paths = search;
+    c->src_opts.n_search_paths = n_search;
+    c->disk.chain = chain_open;
+    c->disk.probe = probe;
+    c->disk.ctx = c;
+    c->exec.verify = verify;
+    c->exec.relink = relink;
+    c->exec.ctx = c;
+    return 0;
+}
+
+void ps_vhdx_free(struct ps_vhdx_ctx *c)
+{
+    free(c->maps);
+    c->maps = NULL;
+}
+
+int ps_vhdx_can_relink(void)
+{
+#ifdef PS_HAVE_WRITE
+    return 1;
+#else
+    return 0;
+#endif
+}
