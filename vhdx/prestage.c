@@ -126,14 +126,22 @@ static void judge(const struct ps_opts *o, const struct ps_disk_ops *ops, const 
         } else if (k < 3) {
             cand_map(o, c, c->value);
         } else {
-            /* --relink: the parent's own source place, mapped onto the target,
-             * used only when the locator leads nowhere on the target. */
+            /* --relink: when the locator leads nowhere on the target, put the
+             * parent beside the child (same directory, its own file name) and
+             * rewrite the child's locator to say so. */
             if (!o->relink || it->dest >= 0)
                 continue;
-            char win[PS_PATH_MAX];
-            if (ps_unmap_local(o->src_maps, o->n_src, par->path, win, sizeof win)) {
+            if (!child_win[0]) {
                 c->state = PS_CAND_UNMAPPED;
-                snprintf(c->note, sizeof c->note, "no source map covers the parent's source path");
+                snprintf(c->note, sizeof c->note, "the child's own place on the target is unknown");
+                continue;
+            }
+            const char *base = strrchr(par->path, '/');
+            char dir[PS_PATH_MAX], win[PS_PATH_MAX];
+            ps_win_dirname(child_win, dir, sizeof dir);
+            if (ps_win_join(dir, base ? base + 1 : par->path, win, sizeof win)) {
+                c->state = PS_CAND_UNMAPPED;
+                snprintf(c->note, sizeof c->note, "the parent's file name is not usable on Windows");
                 continue;
             }
             ps_strlcpy(c->value, sizeof c->value, win);

@@ -192,17 +192,17 @@ static void test_scenario(void **state)
     assert_int_equal(p2.copy_files, 3);
     ps_plan_free(&p2);
 
-    /* --relink: VM6's parent goes to its own source place mapped onto the target, and is relinked */
+    /* --relink: VM6's parent (no usable locator path) goes beside the child, which is relinked */
     o.relink = 1;
     o.replace_stale = 0;
     assert_int_equal(ps_plan_build(&o, &ops, in + 5, 1, &p2, &e), 0);
     assert_int_equal(p2.n_items, 1);
     assert_int_equal(p2.items[0].verdict, PS_MISSING);
-    assert_string_equal(p2.items[0].cand[p2.items[0].dest].target.local, "/dst/d/x6/p.vhdx");
+    assert_string_equal(p2.items[0].cand[p2.items[0].dest].target.local, "/dst/d/vm6/p.vhdx");
     assert_int_equal(p2.n_links, 1);
     assert_true(p2.links[0].relink);
-    assert_string_equal(p2.links[0].want_rel, "..\\x6\\p.vhdx");
-    assert_string_equal(p2.links[0].want_win, "D:\\x6\\p.vhdx");
+    assert_string_equal(p2.links[0].want_rel, "p.vhdx");
+    assert_string_equal(p2.links[0].want_win, "D:\\vm6\\p.vhdx");
     assert_false(p2.links[0].child_on_target);
     ps_plan_free(&p2);
 }
