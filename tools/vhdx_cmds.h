@@ -4,6 +4,11 @@
 #define VHDX_CMDS_H
 
 #define VHDX_COMMANDS(X) \
+    X(info, "info [--json] FILE", "show headers, metadata, log state and BAT counts of one file") \
+    X(check, "check [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", "find every problem in a file and its chain") \
+    X(map, "map [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", "list allocation runs of the virtual disk") \
+    X(cat, "cat [--search-path DIR] [--map WIN=LOCAL] FILE", "write the whole virtual disk to standard output") \
+    X(chain, "chain [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", "show each layer of a differencing chain") \
     X(version, "version", "print the version")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);

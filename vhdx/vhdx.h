@@ -218,6 +218,10 @@ HVK_API int vhdx_map(const vhdx *img, int (*cb)(const struct vhdx_run *run, void
  *          real file (use vhdx_read() then). */
 HVK_API const void *vhdx_run_data(const vhdx *img, const struct vhdx_run *run);
 
+/*! vhdx_advise_sequential() : tells the kernel the mappings of every layer
+ *  will be read front to back (madvise MADV_SEQUENTIAL), as `vhdx cat` does. */
+HVK_API void vhdx_advise_sequential(const vhdx *img);
+
 /* ------------------------------------------------------------------ check */
 
 enum vhdx_severity { VHDX_WARNING = 0, VHDX_ERROR = 1 };

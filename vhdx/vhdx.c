@@ -1,0 +1,754 @@
+/* vhdx.c: the handle: open one layer ([MS-VHDX] 2.2-2.6 in the order 2.3.3
+ * demands: identifier, headers, log replay, then regions, metadata, BAT),
+ * read and map the virtual disk through the chain, and report info.
+ *
+ *   open: map --> file id --> header 1/2 --> log (overlay) --> region table
+ *         --> metadata --> BAT view --> SB copies --> [chain.c: parents]
+ *   read/map: resolve(voff,len) --> segments {state, layer, file_off} -->
+ *             copy from that layer's mapping / zeros / recurse to the parent
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "vhdx_internal.h"
+
+void vhdx_note(struct vhdx *img, int severity, enum hv_code code, const char *what, uint64_t off,
+               const char *fmt, ...)
+{
+    if (img->nnotes == img->capnotes) {
+        size_t nc = img->capnotes ? img->capnotes * 2 : 8;
+        struct vhdx_note *p = realloc(img->notes, nc * sizeof *p);
+        if (!p)
+            return; /* a lost note must not fail the open */
+        img->notes = p;
+        img->capnotes = nc;
+    }
+    struct vhdx_note *n = &img->notes[img->nnotes++];
+    n->what = what;
+    n->offset = off;
+    n->code = code;
+    n->severity = severity;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(n->msg, sizeof n->msg, fmt, ap);
+    va_end(ap);
+}
+
+/* Canonical names live for the program's life; map e->what onto one. */
+const char *vhdx_canon_what(const char *w)
+{
+    static const char *const names[] = { "file identifier", "header", "region table",
+                                          "metadata table", "metadata item", "parent locator",
+                                          "BAT", "sector bitmap", "log entry", "log",
+                                          "parent chain" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strncmp(w, names[i], strlen(names[i])))
+            return names[i];
+    return "file";
+}
+
+void vhdx_note_err(struct vhdx *img, int severity, const struct hv_err *e)
+{
+    vhdx_note(img, severity, e->code, vhdx_canon_what(e->what), e->offset, "%s", e->msg);
+}
+
+/* A view of file bytes [off, off+len) as replayed: straight from the mapping
+ * when the log does not touch them, else a heap copy. */
+static int view(struct vhdx *img, uint64_t off, uint64_t len, const char *what, uint64_t what_off,
+                struct hv_span *out, uint8_t **owned, struct hv_err *e)
+{
+    uint64_t end;
+    *owned = NULL;
+    if (hv_add_overflows(off, len, &end) || end > img->logical_size)
+        return hv_fail(e, HV_CORRUPT, what, what_off,
+                       "0x%llx+0x%llx extends beyond the end of the file (0x%llx bytes)",
+                       (unsigned long long)off, (unsigned long long)len,
+                       (unsigned long long)img->logical_size);
+    if (end <= img->file.len && !ov_intersects(&img->ov, off, len)) {
+        span_sub(img->file, off, len, out);
+        return 0;
+    }
+    uint8_t *buf = malloc(len ? (size_t)len : 1);
+    if (!buf)
+        return hv_failx(e, HV_NOMEM, what, "out of memory for %llu bytes", (unsigned long long)len);
+    ov_read(&img->ov, img->file, off, len, buf);
+    *out = hv_span_make(buf, (size_t)len, off);
+    *owned = buf;
+    return 0;
+}
+
+static int open_headers(struct vhdx *img, struct hv_err *e)
+{
+    struct hv_err he[2];
+    for (int i = 0; i < 2; i++) {
+        struct hv_span s;
+        hv_err_clear(&he[i]);
+        uint64_t at = i ? HDR2_OFFSET : HDR1_OFFSET;
+        if (span_sub(img->file, at, HDR_SIZE, &s))
+            hv_fail(&he[i], HV_CORRUPT, "header", at, "truncated: file is %zu bytes", img->file.len);
+        else
+            img->hdr_valid[i] = header_parse(s, &img->hdr[i], &he[i]) == 0;
+        if (!img->hdr_valid[i])
+            vhdx_note_err(img, VHDX_ERROR, &he[i]);
+    }
+    int tie;
+    img->cur = header_select(img->hdr, img->hdr_valid, &tie);
+    if (img->cur < 0) {
+        return hv_fail(e, HV_CORRUPT, "header", HDR1_OFFSET,
+                       "no valid header (header 1: %.200s; header 2 at 0x%x: %.200s)", he[0].msg,
+                       HDR2_OFFSET, he[1].msg);
+    }
+    if (tie && memcmp(img->file.p + HDR1_OFFSET, img->file.p + HDR2_OFFSET, HDR_SIZE))
+        vhdx_note(img, VHDX_WARNING, HV_CORRUPT, "header", HDR2_OFFSET,
+                  "both headers valid with sequence number %llu but different contents; using header 1",
+                  (unsigned long long)img->hdr[0].seq);
+    return 0;
+}
+
+static int open_log(struct vhdx *img, struct hv_err *e)
+{
+    const struct vhdx_header *h = &img->hdr[img->cur];
+    uint64_t hoff = img->cur ? HDR2_OFFSET : HDR1_OFFSET;
+    struct vhdx_log_info *li = &img->loginfo;
+    li->log_offset = h->log_offset;
+    li->log_length = h->log_length;
+    if (hv_guid_is_zero(&h->log_guid))
+        return 0;
+    li->guid_set = 1;
+    struct hv_span log;
+    if (span_sub(img->file, h->log_offset, h->log_length, &log))
+        return hv_fail(e, HV_CORRUPT, "log", hoff + HDR_OFF_LOG_OFFSET,
+                       "log 0x%llx+0x%x extends beyond the end of the file (0x%zx bytes)",
+                       (unsigned long long)h->log_offset, h->log_length, img->file.len);
+    if (log_find_active(log, &h->log_guid, &img->log, e))
+        return -1;
+    li->stale_entries = img->log.stale;
+    if (!img->log.found) {
+        /* The spec calls this corrupt, but a writer that crashes between
+         * installing a new LogGuid and flushing its first entry leaves exactly
+         * this state, with nothing to replay. Like qemu, open it as clean. */
+        li->no_valid_sequence = 1;
+        vhdx_note(img, VHDX_WARNING, HV_CORRUPT, "log", h->log_offset,
+                  "log GUID is set but no valid log sequence exists; treated as clean");
+        return 0;
+    }
+    const struct vhdx_log_entry *head = &img->log.head;
+    uint64_t head_off = h->log_offset + img->log.head_pos;
+    if (head->flushed_file_offset > img->file.len)
+        return hv_fail(e, HV_CORRUPT, "log entry", head_off + LE_OFF_FLUSHED,
+                       "flushed file offset 0x%llx beyond the file size 0x%zx (truncated file)",
+                       (unsigned long long)head->flushed_file_offset, img->file.len);
+    if (log_replay(log, &h->log_guid, &img->log, &img->ov, e))
+        return -1;
+    /* Cap growth so a forged LastFileOffset cannot make later views huge. */
+    if (head->last_file_offset > img->file.len) {
+        if (head->last_file_offset > (UINT64_C(1) << 50))
+            return hv_fail(e, HV_CORRUPT, "log entry", head_off + LE_OFF_LAST,
+                           "last file offset 0x%llx above 1 PiB",
+                           (unsigned long long)head->last_file_offset);
+        img->logical_size = head->last_file_offset;
+    }
+    li->pending = 1;
+    li->entries = img->log.entries;
+    li->seq_first = img->log.seq_first;
+    li->seq_last = img->log.seq_last;
+    li->flushed_file_offset = head->flushed_file_offset;
+    li->last_file_offset = head->last_file_offset;
+    li->file_growth = img->logical_size - img->file.len;
+    for (size_t i = 0; i < img->ov.n; i++)
+        li->data_descriptors++;
+    for (size_t i = 0; i < img->ov.nz; i++) {
+        li->zero_descriptors++;
+        li->zero_bytes += img->ov.zeros[i].len;
+    }
+    /* Sectors whose bytes change: distinct data pages plus zeroed pages. */
+    uint8_t page[LOG_SECTOR];
+    for (size_t i = 0; i < img->ov.n; i++) {
+        if (i + 1 < img->ov.n && img->ov.ops[i + 1].off == img->ov.ops[i].off)
+            continue;
+        uint64_t off = img->ov.ops[i].off;
+        ov_read(&img->ov, img->file, off, LOG_SECTOR, page);
+        const uint8_t *old = span_at(img->file, off, LOG_SECTOR);
+        if (!old ? !hv_all_zero(page, LOG_SECTOR) : memcmp(old, page, LOG_SECTOR) != 0)
+            li->sectors_changed++;
+    }
+    for (size_t z = 0; z < img->ov.nz; z++) {
+        const struct ov_op *r = &img->ov.zeros[z];
+        for (uint64_t off = r->off; off < r->off + r->len && off < img->file.len; off += LOG_SECTOR) {
+            const uint8_t *old = span_at(img->file, off, LOG_SECTOR);
+            ov_read(&img->ov, img->file, off, LOG_SECTOR, page);
+            if (old && memcmp(old, page, LOG_SECTOR))
+                li->sectors_changed++;
+        }
+    }
+    return 0;
+}
+
+static int open_regions(struct vhdx *img, struct hv_err *e)
+{
+    struct hv_err re[2];
+    int ok[2] = { 0, 0 };
+    struct vhdx_region_table *tmp = malloc(sizeof *tmp);
+    if (!tmp)
+        return hv_failx(e, HV_NOMEM, "region table", "out of memory");
+    for (int i = 0; i < 2; i++) {
+        uint64_t at = i ? RT2_OFFSET : RT1_OFFSET;
+        struct hv_span s;
+        uint8_t *owned;
+        hv_err_clear(&re[i]);
+        if (view(img, at, RT_SIZE, "region table", at, &s, &owned, &re[i]) == 0) {
+            ok[i] = region_parse(s, i ? tmp : &img->rt, &re[i]) == 0;
+            free(owned);
+        }
+        if (!ok[i])
+            vhdx_note_err(img, VHDX_ERROR, &re[i]);
+    }
+    if (!ok[0] && !ok[1]) {
+        free(tmp);
+        *e = re[0].code == HV_UNSUPPORTED || re[1].code != HV_UNSUPPORTED ? re[0] : re[1];
+        return -1;
+    }
+    img->rt_copy = ok[0] ? 0 : 1;
+    if (!ok[0])
+        img->rt = *tmp;
+    else if (ok[1] && (tmp->count != img->rt.count ||
+                       memcmp(tmp->e, img->rt.e, img->rt.count * sizeof tmp->e[0])))
+        vhdx_note(img, VHDX_WARNING, HV_CORRUPT, "region table", RT2_OFFSET,
+                  "copy 2 differs from copy 1");
+    free(tmp);
+    int have_bat = 0, have_meta = 0;
+    for (uint32_t i = 0; i < img->rt.count; i++) {
+        if (hv_guid_eq(&img->rt.e[i].guid, &VHDX_REGION_BAT)) {
+            img->bat_region = img->rt.e[i];
+            have_bat = 1;
+        } else if (hv_guid_eq(&img->rt.e[i].guid, &VHDX_REGION_METADATA)) {
+            img->meta_region = img->rt.e[i];
+            have_meta = 1;
+        }
+    }
+    uint64_t rt_off = img->rt_copy ? RT2_OFFSET : RT1_OFFSET;
+    if (!have_bat || !have_meta)
+        return hv_fail(e, HV_CORRUPT, "region table", rt_off, "no %s region",
+                       have_bat ? "metadata" : "BAT");
+    /* Regions must not overlap the log. */
+    const struct vhdx_header *h = &img->hdr[img->cur];
+    for (uint32_t i = 0; i < img->rt.count && h->log_length; i++) {
+        const struct vhdx_region *r = &img->rt.e[i];
+        if (r->file_offset < h->log_offset + h->log_length && h->log_offset < r->file_offset + r->length)
+            return hv_fail(e, HV_CORRUPT, "region table",
+                           rt_off + RT_HEADER_SIZE + (uint64_t)i * RTE_SIZE + RTE_OFF_FILE_OFFSET,
+                           "region %u overlaps the log", i);
+    }
+    return 0;
+}
+
+static int open_metadata(struct vhdx *img, struct hv_err *e)
+{
+    uint64_t rt_off = img->rt_copy ? RT2_OFFSET : RT1_OFFSET;
+    if (view(img, img->meta_region.file_offset, img->meta_region.length, "metadata table", rt_off,
+             &img->meta, &img->meta_owned, e))
+        return -1;
+    if (metadata_table_parse(img->meta, &img->mt, e) ||
+        metadata_values_parse(img->meta, &img->mt, &img->mv, e))
+        return -1;
+    int diff = (img->mv.fp_flags & FP_HAS_PARENT) != 0;
+    img->type = diff ? VHDX_TYPE_DIFFERENCING
+                     : (img->mv.fp_flags & FP_LEAVE_BLOCK_ALLOCATED) ? VHDX_TYPE_FIXED
+                                                                      : VHDX_TYPE_DYNAMIC;
+    if (bat_geometry(img->mv.virtual_size, img->mv.block_size, img->mv.logical_sector_size, diff,
+                     &img->g, e)) {
+        e->offset = img->meta.off;
+        return -1;
+    }
+    if (img->mv.has_locator) {
+        struct hv_span ls;
+        span_sub(img->meta, img->mv.locator_offset, img->mv.locator_length, &ls);
+        img->loc_file_off = ls.off;
+        if (locator_parse(ls, &img->loc, e))
+            return -1;
+        img->has_loc = 1;
+        const char *l1 = locator_get(&img->loc, "parent_linkage");
+        const char *l2 = locator_get(&img->loc, "parent_linkage2");
+        if (diff && !l1)
+            return hv_fail(e, HV_CORRUPT, "parent locator", ls.off, "no parent_linkage key");
+        if (l1 && hv_guid_parse(l1, strlen(l1), &img->linkage))
+            return hv_fail(e, HV_CORRUPT, "parent locator", ls.off,
+                           "parent_linkage '%s' is not a GUID", l1);
+        if (l2 && hv_guid_parse(l2, strlen(l2), &img->linkage2))
+            vhdx_note(img, VHDX_WARNING, HV_CORRUPT, "parent locator", ls.off,
+                      "parent_linkage2 '%s' is not a GUID; ignored", l2);
+        if (diff && !locator_get(&img->loc, "relative_path") &&
+            !locator_get(&img->loc, "volume_path") && !locator_get(&img->loc, "absolute_win32_path"))
+            return hv_fail(e, HV_CORRUPT, "parent locator", ls.off, "no path key");
+    }
+    return 0;
+}
+
+static int open_bat(struct vhdx *img, struct hv_err *e)
+{
+    uint64_t rt_off = img->rt_copy ? RT2_OFFSET : RT1_OFFSET;
+    uint64_t need = img->g.total_entries * 8;
+    if (need > img->bat_region.length)
+        return hv_fail(e, HV_CORRUPT, "BAT", img->bat_region.file_offset,
+                       "region length %u below the %llu bytes of %llu entries",
+                       img->bat_region.length, (unsigned long long)need,
+                       (unsigned long long)img->g.total_entries);
+    if (view(img, img->bat_region.file_offset, need, "BAT", rt_off, &img->bat, &img->bat_owned, e))
+        return -1;
+    /* Sector bitmaps the log touched, or that lie past the real end of file,
+     * are copied once so reads can use plain pointers. */
+    if (img->type != VHDX_TYPE_DIFFERENCING)
+        return 0;
+    for (uint64_t c = 0; c < img->g.sb_blocks; c++) {
+        uint64_t v = vhdx_bat(img, bat_sb_index(&img->g, c));
+        if (bat_state(v) != SB_PRESENT)
+            continue;
+        uint64_t off = bat_file_offset(v);
+        if (off + SB_BLOCK_SIZE <= img->file.len && !ov_intersects(&img->ov, off, SB_BLOCK_SIZE))
+            continue;
+        if (off + SB_BLOCK_SIZE > img->logical_size)
+            continue; /* reported when read */
+        struct sb_copy *p = realloc(img->sbc, (img->nsbc + 1) * sizeof *p);
+        if (!p)
+            return hv_failx(e, HV_NOMEM, "sector bitmap", "out of memory");
+        img->sbc = p;
+        uint8_t *buf = malloc(SB_BLOCK_SIZE);
+        if (!buf)
+            return hv_failx(e, HV_NOMEM, "sector bitmap", "out of memory");
+        ov_read(&img->ov, img->file, off, SB_BLOCK_SIZE, buf);
+        img->sbc[img->nsbc].chunk = c;
+        img->sbc[img->nsbc].buf = buf;
+        img->nsbc++;
+    }
+    return 0;
+}
+
+static void count_bat_changes(struct vhdx *img)
+{
+    if (!img->loginfo.pending)
+        return;
+    for (uint64_t i = 0; i < img->g.total_entries; i++) {
+        const uint8_t *old = span_at(img->file, img->bat_region.file_offset + i * 8, 8);
+        uint64_t was = old ? le64(old) : 0;
+        if (was != vhdx_bat(img, i))
+            img->loginfo.bat_entries_changed++;
+    }
+}
+
+int vhdx_open_layer(const char *path, unsigned flags, struct vhdx **out, struct hv_err *e)
+{
+    struct vhdx *img = calloc(1, sizeof *img);
+    if (!img || !(img->path = strdup(path))) {
+        free(img);
+        hv_err_file(e, path);
+        return hv_failx(e, HV_NOMEM, "open", "out of memory");
+    }
+    img->flags = flags;
+    if (hv_map_file(path, &img->map, e))
+        goto fail;
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        img->dev = st.st_dev;
+        img->ino = st.st_ino;
+    }
+    img->file = hv_span_make(img->map.p, img->map.len, 0);
+    img->logical_size = img->map.len;
+    if (fti_parse(img->file, &img->fti, e) || open_headers(img, e) || open_log(img, e) ||
+        open_regions(img, e) || open_metadata(img, e) || open_bat(img, e))
+        goto fail;
+    count_bat_changes(img);
+    /* Payload read-ahead: the mapping is read mostly front to back. */
+    *out = img;
+    return 0;
+fail:
+    hv_err_file(e, path);
+    vhdx_free_layer(img);
+    return -1;
+}
+
+void vhdx_free_layer(struct vhdx *img)
+{
+    if (!img)
+        return;
+    hv_unmap(&img->map);
+    ov_free(&img->ov);
+    free(img->meta_owned);
+    free(img->bat_owned);
+    for (size_t i = 0; i < img->nsbc; i++)
+        free(img->sbc[i].buf);
+    free(img->sbc);
+    locator_free(&img->loc);
+    for (size_t i = 0; i < img->ntries; i++)
+        free((char *)img->tries[i].path);
+    free(img->tries);
+    for (int i = 0; i < 3; i++)
+        free(img->link_strings[i]);
+    free(img->notes);
+    free(img->path);
+    free(img);
+}
+
+int vhdx_open(const char *path, const struct vhdx_open_opts *opts, vhdx **out, struct hv_err *err)
+{
+    static const struct vhdx_open_opts defaults = { 0, NULL, 0, NULL, 0 };
+    if (!opts)
+        opts = &defaults;
+    if (!path || !out)
+        return hv_failx(err, HV_USAGE, "open", "no path");
+    struct vhdx *img;
+    if (vhdx_open_layer(path, opts->flags, &img, err))
+        return -1;
+    if (img->type == VHDX_TYPE_DIFFERENCING && !(opts->flags & VHDX_OPEN_NO_PARENT)) {
+        if (chain_attach(img, opts, err)) {
+            hv_err_file(err, path);
+            vhdx_close(img);
+            return -1;
+        }
+    }
+    *out = img;
+    return 0;
+}
+
+void vhdx_close(vhdx *img)
+{
+    while (img) {
+        struct vhdx *p = img->parent;
+        vhdx_free_layer(img);
+        img = p;
+    }
+}
+
+uint64_t vhdx_virtual_size(const vhdx *img) { return img->mv.virtual_size; }
+uint32_t vhdx_logical_sector_size(const vhdx *img) { return img->mv.logical_sector_size; }
+uint32_t vhdx_physical_sector_size(const vhdx *img) { return img->mv.physical_sector_size; }
+uint32_t vhdx_block_size(const vhdx *img) { return img->mv.block_size; }
+const vhdx *vhdx_parent(const vhdx *img) { return img ? img->parent : NULL; }
+const char *vhdx_path(const vhdx *img) { return img->path; }
+const struct vhdx_parent_link *vhdx_parent_link(const vhdx *img)
+{
+    return img && img->parent ? &img->link : NULL;
+}
+
+const char *vhdx_block_state_name(int s)
+{
+    static const char *const n[] = { "NOT_PRESENT", "UNDEFINED",        "ZERO",
+                                     "UNMAPPED",    "RESERVED4",        "UNMAPPED_V095",
+                                     "FULLY_PRESENT", "PARTIALLY_PRESENT" };
+    return s >= 0 && s < 8 ? n[s] : "?";
+}
+
+/* ------------------------------------------------------------ resolution */
+
+struct seg {
+    uint64_t voff, len;
+    int state, layer;
+    uint64_t file_off;
+    const struct vhdx *src; /* layer serving the bytes; NULL for zeros */
+};
+typedef int (*seg_fn)(const struct seg *s, void *ctx, struct hv_err *e);
+
+/* The sector bitmap of chunk c: a pointer, NULL for an all-zero bitmap, or -1. */
+static int sb_get(const struct vhdx *img, uint64_t c, const uint8_t **out, struct hv_err *e)
+{
+    uint64_t idx = bat_sb_index(&img->g, c);
+    uint64_t v = vhdx_bat(img, idx);
+    uint64_t at = img->bat_region.file_offset + idx * 8;
+    if (bat_state(v) != SB_PRESENT)
+        return hv_fail(e, HV_CORRUPT, "sector bitmap", at,
+                       "chunk %llu has PARTIALLY_PRESENT blocks but its bitmap entry is in state %u",
+                       (unsigned long long)c, bat_state(v));
+    uint64_t off = bat_file_offset(v);
+    if (off < MiB || off + SB_BLOCK_SIZE > img->logical_size)
+        return hv_fail(e, HV_CORRUPT, "sector bitmap", at,
+                       "bitmap block at 0x%llx outside the file (0x%llx bytes)",
+                       (unsigned long long)off, (unsigned long long)img->logical_size);
+    for (size_t i = 0; i < img->nsbc; i++)
+        if (img->sbc[i].chunk == c) {
+            *out = img->sbc[i].buf;
+            return 0;
+        }
+    *out = img->file.p + off;
+    return 0;
+}
+
+static int resolve(const struct vhdx *img, int layer, uint64_t voff, uint64_t len, seg_fn fn,
+                   void *ctx, struct hv_err *e)
+{
+    const struct vhdx_geom *g = &img->g;
+    while (len > 0) {
+        uint64_t b = voff / g->block_size;
+        uint64_t in = voff % g->block_size;
+        uint64_t n = g->block_size - in;
+        if (n > len)
+            n = len;
+        uint64_t idx = bat_payload_index(g, b);
+        uint64_t v = vhdx_bat(img, idx);
+        uint64_t at = img->bat_region.file_offset + idx * 8;
+        unsigned st = bat_state(v);
+        struct seg s = { voff, n, (int)st, VHDX_LAYER_ZERO, 0, NULL };
+        int rc = 0;
+        if (st == VHDX_BLOCK_FULLY_PRESENT || st == VHDX_BLOCK_PARTIALLY_PRESENT) {
+            uint64_t boff = bat_file_offset(v);
+            uint64_t vend = g->virtual_size - b * g->block_size;
+            uint64_t extent = vend < g->block_size ? vend : g->block_size;
+            if (boff < MiB || boff + extent > img->logical_size)
+                return hv_fail(e, HV_CORRUPT, "BAT", at,
+                               "block %llu at 0x%llx outside the file (0x%llx bytes)",
+                               (unsigned long long)b, (unsigned long long)boff,
+                               (unsigned long long)img->logical_size);
+            if (st == VHDX_BLOCK_PARTIALLY_PRESENT && !g->differencing)
+                return hv_fail(e, HV_CORRUPT, "BAT", at,
+                               "block %llu PARTIALLY_PRESENT in a file without a parent",
+                               (unsigned long long)b);
+            if (st == VHDX_BLOCK_FULLY_PRESENT) {
+                s.layer = layer;
+                s.file_off = boff + in;
+                s.src = img;
+                rc = fn(&s, ctx, e);
+            } else {
+                const uint8_t *bits;
+                uint64_t c = b / g->chunk_ratio;
+                if (sb_get(img, c, &bits, e))
+                    return -1;
+                uint64_t bit0 = (b % g->chunk_ratio) * (g->block_size / g->lss) + in / g->lss;
+                uint64_t sec = n / g->lss; /* in and n are sector multiples */
+                uint64_t done = 0;
+                while (done < sec && rc == 0) {
+                    int bit = 0;
+                    uint64_t r = bits ? bitmap_run(bits, bit0 + done, sec - done, &bit) : sec - done;
+                    struct seg t = s;
+                    t.voff = voff + done * g->lss;
+                    t.len = r * g->lss;
+                    if (bit) {
+                        t.layer = layer;
+                        t.src = img;
+                        t.file_off = boff + in + done * g->lss;
+                        rc = fn(&t, ctx, e);
+                    } else if (img->parent) {
+                        rc = resolve(img->parent, layer + 1, t.voff, t.len, fn, ctx, e);
+                    } else {
+                        t.layer = VHDX_LAYER_NO_PARENT;
+                        rc = fn(&t, ctx, e);
+                    }
+                    done += r;
+                }
+            }
+        } else if (st == VHDX_BLOCK_NOT_PRESENT && g->differencing) {
+            if (img->parent) {
+                rc = resolve(img->parent, layer + 1, voff, n, fn, ctx, e);
+            } else {
+                s.layer = VHDX_LAYER_NO_PARENT;
+                rc = fn(&s, ctx, e);
+            }
+        } else if (st == VHDX_BLOCK_RESERVED4) {
+            return hv_fail(e, HV_CORRUPT, "BAT", at, "block %llu has reserved state 4",
+                           (unsigned long long)b);
+        } else {
+            /* NOT_PRESENT in a base file, UNDEFINED, ZERO, UNMAPPED (3 and the
+             * draft value 5): zeros, even in a child (ZERO must not fall
+             * through to the parent). */
+            rc = fn(&s, ctx, e);
+        }
+        if (rc)
+            return rc;
+        voff += n;
+        len -= n;
+    }
+    return 0;
+}
+
+struct read_ctx {
+    uint8_t *buf;
+    uint64_t base;
+};
+
+static int read_seg(const struct seg *s, void *vctx, struct hv_err *e)
+{
+    (void)e;
+    struct read_ctx *c = vctx;
+    uint8_t *dst = c->buf + (s->voff - c->base);
+    if (!s->src) {
+        memset(dst, 0, (size_t)s->len);
+        return 0;
+    }
+    /* Payload never goes through the log: the mapping is authoritative. Bytes
+     * between the real and the logical end of file read as zeros. */
+    const struct hv_span *f = &s->src->file;
+    uint64_t have = s->file_off < f->len ? f->len - s->file_off : 0;
+    if (have > s->len)
+        have = s->len;
+    memcpy(dst, f->p + s->file_off, (size_t)have);
+    memset(dst + have, 0, (size_t)(s->len - have));
+    return 0;
+}
+
+int vhdx_read(vhdx *img, void *buf, size_t len, uint64_t off, struct hv_err *err)
+{
+    uint64_t end;
+    if (hv_add_overflows(off, len, &end) || end > img->mv.virtual_size)
+        return hv_failx(err, HV_USAGE, "read", "range 0x%llx+0x%zx beyond the virtual size 0x%llx",
+                        (unsigned long long)off, len, (unsigned long long)img->mv.virtual_size);
+    struct read_ctx c = { buf, off };
+    /* Sub-sector reads: widen to sectors so bitmap arithmetic stays exact. */
+    uint32_t lss = img->mv.logical_sector_size;
+    if (off % lss || len % lss) {
+        uint64_t a = off / lss * lss, b = (end + lss - 1) / lss * lss;
+        uint8_t *tmp = malloc((size_t)(b - a));
+        if (!tmp)
+            return hv_failx(err, HV_NOMEM, "read", "out of memory");
+        struct read_ctx t = { tmp, a };
+        int rc = resolve(img, 0, a, b - a, read_seg, &t, err);
+        if (rc == 0)
+            memcpy(buf, tmp + (off - a), len);
+        free(tmp);
+        if (rc)
+            hv_err_file(err, img->path);
+        return rc ? -1 : 0;
+    }
+    if (resolve(img, 0, off, len, read_seg, &c, err)) {
+        hv_err_file(err, img->path);
+        return -1;
+    }
+    return 0;
+}
+
+struct map_ctx {
+    struct vhdx_run run;
+    int have;
+    int (*cb)(const struct vhdx_run *, void *);
+    void *ctx;
+};
+
+static int map_seg(const struct seg *s, void *vctx, struct hv_err *e)
+{
+    (void)e;
+    struct map_ctx *m = vctx;
+    struct vhdx_run *r = &m->run;
+    int zero = s->layer < 0;
+    if (m->have && r->state == s->state && r->layer == s->layer &&
+        (zero || r->file_off + r->len == s->file_off) && r->voff + r->len == s->voff) {
+        r->len += s->len;
+        return 0;
+    }
+    if (m->have) {
+        int rc = m->cb(r, m->ctx);
+        if (rc)
+            return rc;
+    }
+    r->voff = s->voff;
+    r->len = s->len;
+    r->state = s->state;
+    r->layer = s->layer;
+    r->file_off = zero ? 0 : s->file_off;
+    m->have = 1;
+    return 0;
+}
+
+int vhdx_map(const vhdx *img, int (*cb)(const struct vhdx_run *, void *), void *ctx,
+             struct hv_err *err)
+{
+    struct map_ctx m = { { 0, 0, 0, 0, 0 }, 0, cb, ctx };
+    int rc = resolve(img, 0, 0, img->mv.virtual_size, map_seg, &m, err);
+    if (rc == 0 && m.have)
+        rc = cb(&m.run, ctx);
+    if (rc < 0)
+        hv_err_file(err, img->path);
+    return rc;
+}
+
+const void *vhdx_run_data(const vhdx *img, const struct vhdx_run *run)
+{
+    const struct vhdx *l = img;
+    if (run->layer < 0)
+        return NULL;
+    for (int i = 0; i < run->layer && l; i++)
+        l = l->parent;
+    if (!l || run->file_off > l->file.len || run->len > l->file.len - run->file_off)
+        return NULL;
+    return l->file.p + run->file_off;
+}
+
+/* ------------------------------------------------------------ info */
+
+int vhdx_get_info(const vhdx *img, struct vhdx_info *o)
+{
+    if (!img || !o)
+        return -1;
+    memset(o, 0, sizeof *o);
+    const struct vhdx_header *h = &img->hdr[img->cur];
+    o->type = img->type;
+    o->virtual_size = img->mv.virtual_size;
+    o->block_size = img->mv.block_size;
+    o->logical_sector_size = img->mv.logical_sector_size;
+    o->physical_sector_size = img->mv.physical_sector_size;
+    o->chunk_ratio = img->g.chunk_ratio;
+    o->data_blocks = img->g.data_blocks;
+    o->sb_blocks = img->g.sb_blocks;
+    o->bat_entries = img->g.total_entries;
+    o->file_write_guid = h->file_write_guid;
+    o->data_write_guid = h->data_write_guid;
+    o->log_guid = h->log_guid;
+    o->virtual_disk_id = img->mv.virtual_disk_id;
+    snprintf(o->creator, sizeof o->creator, "%s", img->fti.creator);
+    for (int i = 0; i < 2; i++) {
+        o->header_valid[i] = img->hdr_valid[i];
+        o->header_seq[i] = img->hdr_valid[i] ? img->hdr[i].seq : 0;
+    }
+    o->current_header = img->cur;
+    o->region_copy = img->rt_copy;
+    o->file_size = img->file.len;
+    o->logical_file_size = img->logical_size;
+    o->log = img->loginfo;
+    o->has_parent = img->type == VHDX_TYPE_DIFFERENCING;
+    o->parent_linkage = img->linkage;
+    o->parent_linkage2 = img->linkage2;
+    o->locator_entries = img->has_loc ? img->loc.n : 0;
+    const struct vhdx_geom *g = &img->g;
+    uint64_t spb = g->block_size / g->lss;
+    for (uint64_t b = 0; b < g->data_blocks; b++) {
+        uint64_t v = vhdx_bat(img, bat_payload_index(g, b));
+        unsigned st = bat_state(v);
+        o->payload_states[st]++;
+        uint64_t vend = g->virtual_size - b * g->block_size;
+        uint64_t secs = (vend < g->block_size ? vend : g->block_size) / g->lss;
+        if (st == VHDX_BLOCK_FULLY_PRESENT) {
+            o->allocated_bytes += g->block_size;
+            o->present_sectors += secs;
+        } else if (st == VHDX_BLOCK_PARTIALLY_PRESENT) {
+            o->allocated_bytes += g->block_size;
+            const uint8_t *bits;
+            if (g->differencing && sb_get(img, b / g->chunk_ratio, &bits, NULL) == 0 && bits)
+                o->present_sectors += bitmap_count(bits, (b % g->chunk_ratio) * spb, secs);
+        }
+    }
+    for (uint64_t c = 0; c < g->sb_blocks; c++) {
+        uint64_t idx = bat_sb_index(g, c);
+        if (idx >= g->total_entries)
+            break; /* fixed/dynamic: no trailing SB entry */
+        unsigned st = bat_state(vhdx_bat(img, idx));
+        o->sb_states[st]++;
+        if (st == SB_PRESENT)
+            o->allocated_bytes += SB_BLOCK_SIZE;
+    }
+    return 0;
+}
+
+int vhdx_locator_entry(const vhdx *img, size_t i, const char **key, const char **value)
+{
+    if (!img || !img->has_loc || i >= img->loc.n)
+        return -1;
+    *key = img->loc.kv[i].key;
+    *value = img->loc.kv[i].value;
+    return 0;
+}
+
+void vhdx_advise_sequential(const vhdx *img)
+{
+    for (; img; img = img->parent)
+        if (img->map.p)
+            madvise((void *)(uintptr_t)img->map.p, img->map.len, MADV_SEQUENTIAL);
+}
