@@ -9,6 +9,8 @@
     X(map, "map [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", "list allocation runs of the virtual disk") \
     X(cat, "cat [--search-path DIR] [--map WIN=LOCAL] FILE", "write the whole virtual disk to standard output") \
     X(chain, "chain [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", "show each layer of a differencing chain") \
+    X(prestage, "prestage plan|copy [--json] --source-map 'WIN=DIR'... --target-map 'WIN=DIR'... [--relink] [--dry-run] [--replace-stale] CHILD...", \
+      "plan and copy differencing-chain parents onto a migration target") \
     X(version, "version", "print the version")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);
