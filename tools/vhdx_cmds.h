@@ -9,6 +9,11 @@
     X(map, "map [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", "list allocation runs of the virtual disk") \
     X(cat, "cat [--search-path DIR] [--map WIN=LOCAL] FILE", "write the whole virtual disk to standard output") \
     X(chain, "chain [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", "show each layer of a differencing chain") \
+    X(create, "create OUT --size N [--fixed|--dynamic] | create OUT --parent PARENT", \
+      "create a fixed, dynamic or differencing image") \
+    X(convert, "convert IN OUT [-O raw|vhdx] [--fixed|--dynamic] [--block-size N]", \
+      "copy a raw image or VHDX chain into a new raw or VHDX file") \
+    X(replay, "replay [--dry-run] FILE", "apply a pending log to the file in place") \
     X(prestage, "prestage plan|copy [--json] --source-map 'WIN=DIR'... --target-map 'WIN=DIR'... [--relink] [--dry-run] [--replace-stale] CHILD...", \
       "plan and copy differencing-chain parents onto a migration target") \
     X(version, "version", "print the version")

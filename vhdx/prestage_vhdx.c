@@ -17,11 +17,9 @@
 
 #include "prestage_fs.h"
 #include "vhdx.h"
-#if defined(__has_include)
-#if __has_include("vhdx_write.h")
+#ifdef HVK_HAVE_RELINK /* set by vhdx/CMakeLists.txt when vhdx_relink() is defined */
 #include "vhdx_write.h"
 #define PS_HAVE_WRITE 1
-#endif
 #endif
 
 static void fill_disk(const vhdx *l, struct ps_disk *d)
