@@ -259,7 +259,10 @@ static int plan_input(const struct ps_opts *o, const struct ps_disk_ops *ops, st
     else
         in->win[0] = '\0';
 
-    const char *cur_win = in->win, *cur_local = in->target;
+    /* Owned copies: items[] moves when merge_item() grows it. */
+    char cur_win[PS_PATH_MAX], cur_local[PS_PATH_MAX];
+    ps_strlcpy(cur_win, sizeof cur_win, in->win);
+    ps_strlcpy(cur_local, sizeof cur_local, in->target);
     long cur_item = -1;
     int on_target = in->on_target;
     struct ps_item *it = calloc(1, sizeof *it);
@@ -286,8 +289,8 @@ static int plan_input(const struct ps_opts *o, const struct ps_disk_ops *ops, st
         const struct ps_item *p = &pl->items[idx];
         want_relink(o, p, l);
         cur_item = idx;
-        cur_win = p->dest >= 0 ? p->cand[p->dest].win : "";
-        cur_local = p->dest >= 0 ? p->cand[p->dest].target.local : "";
+        ps_strlcpy(cur_win, sizeof cur_win, p->dest >= 0 ? p->cand[p->dest].win : "");
+        ps_strlcpy(cur_local, sizeof cur_local, p->dest >= 0 ? p->cand[p->dest].target.local : "");
         on_target = p->dest >= 0; /* a parent we place is a file on the target */
     }
     free(it);
