@@ -45,12 +45,17 @@ gen "$S/b/VMs/vm5/c.avhdx" --type diff --parent "$S/b/Shared/p.vhdx" --seed 51
 # VM6: parent on E:\, which the target does not have; relative path escapes D:\.
 gen "$S/e/p6.vhdx" --size 8M --seed 60
 gen "$S/a/VMs/vm6/c.avhdx" --type diff --parent "$S/e/p6.vhdx" --seed 61 --absolute-path '\\?\E:\p6.vhdx'
+# VM10: an absolute path that climbs out of D:\ through '..' (and a relative one that does too).
+mkdir -p "$S/a/VMs/vm10"
+gen "$S/e/p10.vhdx" --size 8M --seed 100
+gen "$S/a/VMs/vm10/c.avhdx" --type diff --parent "$S/e/p10.vhdx" --seed 101 \
+    --absolute-path '\\?\D:\VMs\..\..\..\p10.vhdx'
 
 SRCMAPS=(--source-map "D:\\=$S/a/" --source-map "D:\\=$S/b/" --source-map "$VOL\\=$S/vol/"
          --source-map "E:\\=$S/e/")
 DSTMAPS=(--target-map "D:\\=$T/d/" --target-map "$VOL\\=$T/vol/")
 CHILDREN=("$S/a/VMs/vm1/top.avhdx" "$S/a/VMs/$V2/top.avhdx" "$S/a/VMs/vm3/c.avhdx" "$S/a/VMs/vm4/c.avhdx"
-          "$S/b/VMs/vm5/c.avhdx" "$S/a/VMs/vm6/c.avhdx")
+          "$S/b/VMs/vm5/c.avhdx" "$S/a/VMs/vm6/c.avhdx" "$S/a/VMs/vm10/c.avhdx")
 src_shas() { find "$S" -type f -name '*vhdx' -print0 | sort -z | xargs -0 sha256sum; }
 src_shas >"$TMP/src.before"
 
@@ -72,6 +77,7 @@ missing	$T/d/Gold/base 2019.vhdx
 missing	$T/d/VMs/$V2/mid 💾.avhdx
 missing	$T/d/VMs/vm1/mid.avhdx
 stale	$T/vol/Parents/p3.vhdx
+unmapped	src:$S/e/p10.vhdx
 unmapped	src:$S/e/p6.vhdx
 EOF
 LC_ALL=C sort -o "$TMP/want1" "$TMP/want1"
@@ -84,6 +90,8 @@ expect_eq "base needed by" "$(jq_py "$TMP/plan1.json" '[len(p["needed_by"]) for 
 expect_eq "vm3 candidates" "$(jq_py "$TMP/plan1.json" '[(c["key"],c["state"]) for p in d["parents"] if p["source"].endswith("p3.vhdx") for c in p["candidates"]]')" \
   "[('relative_path', 'unmapped'), ('volume_path', 'other-file')]"
 expect_eq "vm6 candidates" "$(jq_py "$TMP/plan1.json" '[(c["key"],c["state"]) for p in d["parents"] if p["source"].endswith("p6.vhdx") for c in p["candidates"]]')" \
+  "[('relative_path', 'unmapped'), ('absolute_win32_path', 'unmapped')]"
+expect_eq "vm10 candidates" "$(jq_py "$TMP/plan1.json" '[(c["key"],c["state"]) for p in d["parents"] if p["source"].endswith("p10.vhdx") for c in p["candidates"]]')" \
   "[('relative_path', 'unmapped'), ('absolute_win32_path', 'unmapped')]"
 expect_eq "files to copy" "$(jq_py "$TMP/plan1.json" 'd["totals"]["files_to_copy"]')" "3"
 ALLOC=$(stat -c '%b*512' "$S/a/Gold/base 2019.vhdx" "$S/a/VMs/vm1/mid.avhdx" "$S/a/VMs/$V2/mid 💾.avhdx" | paste -sd+ | bc)
@@ -107,9 +115,10 @@ expect_eq "dry run" "$(find "$T" -type f | wc -l)" "1"
 expect_exit 1 "$VHDX" prestage copy --json "${SRCMAPS[@]}" "${DSTMAPS[@]}" "${CHILDREN[@]}"
 cp "$TMP/out" "$TMP/copy1.json"
 expect_eq "copy actions" "$(jq_py "$TMP/copy1.json" 'sorted(p["verdict"]+":"+p["action"] for p in d["parents"])')" \
-  "['conflict:skipped', 'conflict:skipped', 'missing:done', 'missing:done', 'missing:done', 'stale:skipped', 'unmapped:skipped']"
+  "['conflict:skipped', 'conflict:skipped', 'missing:done', 'missing:done', 'missing:done', 'stale:skipped', 'unmapped:skipped', 'unmapped:skipped']"
 expect_eq "no partial files" "$(find "$T" -name '*.hvkit-partial' | wc -l)" "0"
 expect_eq "stale untouched" "$(sha "$T/vol/Parents/p3.vhdx")" "$STALE_SHA"
+expect_eq "nothing written for unmapped parents" "$(find "$TMP" -name 'p6.vhdx' -o -name 'p10.vhdx' | grep -vc "^$S/")" "0"
 expect_eq "nothing written for the conflict" "$(ls "$T/d/Shared" 2>/dev/null | wc -l)" "0"
 # holes stay holes: the copy does not take more room than the source
 for f in "Gold/base 2019.vhdx" "VMs/vm1/mid.avhdx"; do
