@@ -36,6 +36,7 @@ struct ps_disk {
     uint64_t virtual_size;
     uint32_t logical_sector_size;
     uint64_t allocated;              /* bytes on disk (st_blocks * 512) */
+    int header_valid[2];             /* signature + CRC-32C of header 1 and 2 verify */
     int has_parent;
     struct hv_guid linkage, linkage2; /* linkage2 zero when absent */
     char relative_path[PS_PATH_MAX];  /* locator values (UTF-8), "" when absent */

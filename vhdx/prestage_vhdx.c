@@ -36,6 +36,8 @@ static void fill_disk(const vhdx *l, struct ps_disk *d)
     struct stat st;
     if (stat(d->path, &st) == 0)
         d->allocated = (uint64_t)st.st_blocks * 512u;
+    d->header_valid[0] = info.header_valid[0];
+    d->header_valid[1] = info.header_valid[1];
     d->has_parent = info.has_parent;
     d->linkage = info.parent_linkage;
     d->linkage2 = info.parent_linkage2;
@@ -160,9 +162,11 @@ static int verify(void *ctx, int fd, const struct ps_item *it, struct hv_err *e)
                         hv_guid_format(&it->src.data_write_guid, 1, b));
     if (info.virtual_size != it->src.virtual_size || info.logical_sector_size != it->src.logical_sector_size)
         return hv_failx(e, HV_MISMATCH, "copy", "virtual size or sector size differ from the source");
-    if (!info.header_valid[0] || !info.header_valid[1])
-        return hv_failx(e, HV_CORRUPT, "copy", "header %d checksum does not verify",
-                        info.header_valid[0] ? 2 : 1);
+    /* Both headers' CRCs must verify as they did on the source (a source with
+     * one damaged header still copies; a copy that damaged one does not pass). */
+    for (int h = 0; h < 2; h++)
+        if (it->src.header_valid[h] && !info.header_valid[h])
+            return hv_failx(e, HV_CORRUPT, "copy", "header %d checksum does not verify in the copy", h + 1);
     struct count_ctx cc = { 0, "" };
     int n = vhdx_check(p, &o, on_problem, &cc, e);
     if (n < 0)
