@@ -14,42 +14,47 @@ command -v python3 >/dev/null || skip "python3 needed"
 
 S=$TMP/src T=$TMP/dst
 VOL='\\?\Volume{26a21bda-a627-11d7-9931-806e6f6e6963}'
-V2="vm2 café 💾"     # non-ASCII, with a character outside the BMP (surrogate pair)
-gen() { python3 "$G" "$@" >/dev/null || fail "gen_vhdx $*"; }
-mkdir -p "$S/a/Gold" "$S/a/VMs/vm1" "$S/a/VMs/$V2" "$S/vol/Parents" "$S/a/VMs/vm3" "$S/a/Shared" \
-         "$S/a/VMs/vm4" "$S/b/Shared" "$S/b/VMs/vm5" "$S/e" "$S/a/VMs/vm6" "$T/d" "$T/vol/Parents"
-
-# VM1, VM2: three deep, sharing one base; names with spaces and non-ASCII.
-gen "$S/a/Gold/base 2019.vhdx" --size 16M --seed 1
-gen "$S/a/VMs/vm1/mid.avhdx" --type diff --parent "$S/a/Gold/base 2019.vhdx" --seed 2 \
-    --absolute-path '\\?\D:\Gold\base 2019.vhdx'
-gen "$S/a/VMs/vm1/top.avhdx" --type diff --parent "$S/a/VMs/vm1/mid.avhdx" --seed 3 \
-    --absolute-path '\\?\D:\VMs\vm1\mid.avhdx'
-gen "$S/a/VMs/$V2/mid 💾.avhdx" --type diff --parent "$S/a/Gold/base 2019.vhdx" --seed 4 \
-    --absolute-path '\\?\D:\Gold\base 2019.vhdx'
-gen "$S/a/VMs/$V2/top.avhdx" --type diff --parent "$S/a/VMs/$V2/mid 💾.avhdx" --seed 5 \
-    --absolute-path "\\\\?\\D:\\VMs\\$V2\\mid 💾.avhdx"
-# VM3: parent on a \\?\Volume{GUID}\ path; its relative path climbs out of D:\;
-# a stale copy (other DataWriteGuid) already sits at the target path.
-gen "$S/vol/Parents/p3.vhdx" --size 8M --seed 30
-gen "$S/a/VMs/vm3/c.avhdx" --type diff --parent "$S/vol/Parents/p3.vhdx" --seed 31 \
-    --volume-path "$VOL\\Parents\\p3.vhdx"
-gen "$TMP/stale-p3.vhdx" --size 8M --seed 39
+mkdir -p "$T/d" "$T/vol/Parents"
+# All fixtures in one generator run (one Python start-up instead of twenty).
+python3 - "$G" "$TMP" <<'PY' || fail "gen_vhdx scenario"
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("gen_vhdx", sys.argv[1])
+g = importlib.util.module_from_spec(spec); spec.loader.exec_module(g)
+V2 = "vm2 café 💾"   # non-ASCII, with a character outside the BMP (surrogate pair in the locator)
+VOL = r"\\?\Volume{26a21bda-a627-11d7-9931-806e6f6e6963}"
+M = 1 << 20
+def base(name, size, seed, **kw): return (name, dict(type="dynamic", size=size * M, seed=seed, **kw))
+def diff(name, parent, seed, **kw): return (name, dict(type="diff", parent=parent, seed=seed, **kw))
+E = [
+  # VM1, VM2: three deep, sharing one base; names with spaces and non-ASCII.
+  base("src/a/Gold/base 2019.vhdx", 16, 1),
+  diff("src/a/VMs/vm1/mid.avhdx", "src/a/Gold/base 2019.vhdx", 2, absolute_path=r"\\?\D:\Gold\base 2019.vhdx"),
+  diff("src/a/VMs/vm1/top.avhdx", "src/a/VMs/vm1/mid.avhdx", 3, absolute_path=r"\\?\D:\VMs\vm1\mid.avhdx"),
+  diff(f"src/a/VMs/{V2}/mid 💾.avhdx", "src/a/Gold/base 2019.vhdx", 4, absolute_path=r"\\?\D:\Gold\base 2019.vhdx"),
+  diff(f"src/a/VMs/{V2}/top.avhdx", f"src/a/VMs/{V2}/mid 💾.avhdx", 5, absolute_path="\\\\?\\D:\\VMs\\" + V2 + "\\mid 💾.avhdx"),
+  # VM3: parent on a \\?\Volume{GUID}\ path; its relative path climbs out of D:\;
+  # a stale copy (other DataWriteGuid) will sit at the target path.
+  base("src/vol/Parents/p3.vhdx", 8, 30),
+  diff("src/a/VMs/vm3/c.avhdx", "src/vol/Parents/p3.vhdx", 31, volume_path=VOL + r"\Parents\p3.vhdx"),
+  base("stale-p3.vhdx", 8, 39),
+  # VM4 (host a) and VM5 (host b): different parents at the same D:\Shared\p.vhdx -> conflict.
+  base("src/a/Shared/p.vhdx", 8, 40), diff("src/a/VMs/vm4/c.avhdx", "src/a/Shared/p.vhdx", 41),
+  base("src/b/Shared/p.vhdx", 8, 50), diff("src/b/VMs/vm5/c.avhdx", "src/b/Shared/p.vhdx", 51),
+  # VM6: parent on E:\, which the target does not have; relative path escapes D:\.
+  base("src/e/p6.vhdx", 8, 60),
+  diff("src/a/VMs/vm6/c.avhdx", "src/e/p6.vhdx", 61, absolute_path=r"\\?\E:\p6.vhdx"),
+  # VM10: an absolute path that climbs out of D:\ through '..' (the relative one does too).
+  base("src/e/p10.vhdx", 8, 100),
+  diff("src/a/VMs/vm10/c.avhdx", "src/e/p10.vhdx", 101, absolute_path=r"\\?\D:\VMs\..\..\..\p10.vhdx"),
+  # VM9: a larger parent for interrupted copies.
+  base("src/a/Gold/big.vhdx", 128, 90, block_size=8 * M, writes="0:16M,32M:16M,64M:16M,96M:16M"),
+  diff("src/a/VMs/vm9/c.avhdx", "src/a/Gold/big.vhdx", 91),
+]
+g.build_scenario(E, sys.argv[2])
+PY
+V2="vm2 café 💾"
 cp "$TMP/stale-p3.vhdx" "$T/vol/Parents/p3.vhdx"
 STALE_SHA=$(sha "$T/vol/Parents/p3.vhdx")
-# VM4 (host a) and VM5 (host b): different parents, same D:\Shared\p.vhdx -> conflict.
-gen "$S/a/Shared/p.vhdx" --size 8M --seed 40
-gen "$S/a/VMs/vm4/c.avhdx" --type diff --parent "$S/a/Shared/p.vhdx" --seed 41
-gen "$S/b/Shared/p.vhdx" --size 8M --seed 50
-gen "$S/b/VMs/vm5/c.avhdx" --type diff --parent "$S/b/Shared/p.vhdx" --seed 51
-# VM6: parent on E:\, which the target does not have; relative path escapes D:\.
-gen "$S/e/p6.vhdx" --size 8M --seed 60
-gen "$S/a/VMs/vm6/c.avhdx" --type diff --parent "$S/e/p6.vhdx" --seed 61 --absolute-path '\\?\E:\p6.vhdx'
-# VM10: an absolute path that climbs out of D:\ through '..' (and a relative one that does too).
-mkdir -p "$S/a/VMs/vm10"
-gen "$S/e/p10.vhdx" --size 8M --seed 100
-gen "$S/a/VMs/vm10/c.avhdx" --type diff --parent "$S/e/p10.vhdx" --seed 101 \
-    --absolute-path '\\?\D:\VMs\..\..\..\p10.vhdx'
 
 SRCMAPS=(--source-map "D:\\=$S/a/" --source-map "D:\\=$S/b/" --source-map "$VOL\\=$S/vol/"
          --source-map "E:\\=$S/e/")
@@ -168,10 +173,6 @@ expect_exit 1 "$VHDX" prestage copy --replace-stale "${SRCMAPS[@]}" "${DST2[@]}"
 expect_eq "nothing written through the link" "$(ls -A "$OUT" | wc -l)" "0"
 
 # ---- interrupted copies: an injected failure, then kill -9 at random points
-gen "$S/a/Gold/big.vhdx" --size 128M --block-size 8M --seed 90 --writes "0:16M,32M:16M,64M:16M,96M:16M"
-mkdir -p "$S/a/VMs/vm9"
-gen "$S/a/VMs/vm9/c.avhdx" --type diff --parent "$S/a/Gold/big.vhdx" --seed 91
-src_shas >"$TMP/src.before"   # (new fixtures added above)
 expect_exit 2 "$VHDX" prestage copy --inject-fail-after 8M "${SRCMAPS[@]}" "${DSTMAPS[@]}" "$S/a/VMs/vm9/c.avhdx"
 CHECKS=$((CHECKS + 1)); [ -e "$T/d/Gold/big.vhdx" ] && fail "partial file under the final name"
 for i in 1 2 3 4 5; do
