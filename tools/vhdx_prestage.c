@@ -387,6 +387,7 @@ int cmd_prestage(int argc, char **argv)
         free_args(&a);
         return cli_error(&e);
     }
+    ps_vhdx_set_target(&vc, a.dst, a.n_dst);
     struct ps_opts po = { a.src, a.n_src, a.dst, a.n_dst, a.relink, a.replace_stale };
     if (ps_plan_build(&po, &vc.disk, (const char *const *)a.inputs, a.n_inputs, &pl, &e)) {
         rc = cli_error(&e);

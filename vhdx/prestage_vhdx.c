@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,11 +55,54 @@ static void fill_disk(const vhdx *l, struct ps_disk *d)
     }
 }
 
+/* For a CHILD that already sits on the target (a VM's own disk moved first),
+ * its locator's relative path leads to target places that may still be
+ * empty. Its source directories (target path -> Windows path -> every source
+ * map that covers it) are added as search paths; the reader still checks
+ * each candidate's identity. Returns the number of directories added. */
+static size_t source_dirs(const struct ps_vhdx_ctx *c, const char *path, char (*dirs)[PS_PATH_MAX], size_t max)
+{
+    char win[PS_PATH_MAX], dir[PS_PATH_MAX];
+    size_t n = 0;
+    if (!c->dst || ps_unmap_local(c->dst, c->n_dst, path, win, sizeof win))
+        return 0;
+    ps_win_dirname(win, dir, sizeof dir);
+    for (size_t i = 0; i < c->n_src && n < max; i++) {
+        struct ps_mapped m;
+        if (ps_map_win(&c->src[i], 1, dir, &m) == 0)
+            ps_strlcpy(dirs[n++], PS_PATH_MAX, m.local);
+        else if (ps_win_equal(c->src[i].from, dir) || (strlen(dir) + 1 == strlen(c->src[i].from) &&
+                                                          !strncasecmp(dir, c->src[i].from, strlen(dir))))
+            ps_strlcpy(dirs[n++], PS_PATH_MAX, c->src[i].to); /* the map's root itself */
+    }
+    return n;
+}
+
 static int chain_open(void *ctx_, const char *path, struct ps_disk **layers, size_t *n, struct hv_err *e)
 {
     struct ps_vhdx_ctx *ctx = ctx_;
     vhdx *img;
-    if (vhdx_open(path, &ctx->src_opts, &img, e))
+    enum { MAXD = 8 };
+    char(*dirs)[PS_PATH_MAX] = calloc(MAXD, PS_PATH_MAX);
+    const char **search = calloc(ctx->src_opts.n_search_paths + MAXD, sizeof *search);
+    if (!dirs || !search) {
+        free(dirs);
+        free(search);
+        return hv_failx(e, HV_NOMEM, "plan", "out of memory");
+    }
+    struct vhdx_open_opts o = ctx->src_opts;
+    size_t ns = 0;
+    for (size_t i = 0; i < o.n_search_paths; i++)
+        search[ns++] = o.search_paths[i];
+    size_t nd = source_dirs(ctx, path, dirs, MAXD);
+    for (size_t i = 0; i < nd; i++)
+        search[ns++] = dirs[i];
+    o.search_paths = search;
+    o.n_search_paths = ns;
+    int rc = vhdx_open(path, &o, &img, e);
+    free(search);
+    free(dirs);
+    if (rc)
         return -1;
     size_t cnt = 0;
     for (const vhdx *l = img; l; l = vhdx_parent(l))
@@ -197,6 +241,8 @@ int ps_vhdx_init(struct ps_vhdx_ctx *c, const struct ps_map *maps, size_t n, con
         c->maps[i].from = maps[i].from;
         c->maps[i].to = maps[i].to;
     }
+    c->src = maps;
+    c->n_src = n;
     c->src_opts.maps = c->maps;
     c->src_opts.n_maps = n;
     c->src_opts.search_paths = search;
@@ -208,6 +254,12 @@ int ps_vhdx_init(struct ps_vhdx_ctx *c, const struct ps_map *maps, size_t n, con
     c->exec.relink = relink;
     c->exec.ctx = c;
     return 0;
+}
+
+void ps_vhdx_set_target(struct ps_vhdx_ctx *c, const struct ps_map *dst, size_t n_dst)
+{
+    c->dst = dst;
+    c->n_dst = n_dst;
 }
 
 void ps_vhdx_free(struct ps_vhdx_ctx *c)

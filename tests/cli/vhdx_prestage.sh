@@ -46,6 +46,11 @@ E = [
   # VM10: an absolute path that climbs out of D:\ through '..' (the relative one does too).
   base("src/e/p10.vhdx", 8, 100),
   diff("src/a/VMs/vm10/c.avhdx", "src/e/p10.vhdx", 101, absolute_path=r"\\?\D:\VMs\..\..\..\p10.vhdx"),
+  # VM11: three deep, base on E:\ only: with --relink the base goes beside the
+  # copied mid, and the copy of mid (not the source) is relinked.
+  base("src/e/p11.vhdx", 8, 110),
+  diff("src/a/VMs/vm11/mid.avhdx", "src/e/p11.vhdx", 111, absolute_path=r"\\?\E:\p11.vhdx"),
+  diff("src/a/VMs/vm11/top.avhdx", "src/a/VMs/vm11/mid.avhdx", 112),
   # VM9: a larger parent for interrupted copies.
   base("src/a/Gold/big.vhdx", 128, 90, block_size=8 * M, writes="0:16M,32M:16M,64M:16M,96M:16M"),
   diff("src/a/VMs/vm9/c.avhdx", "src/a/Gold/big.vhdx", 91),
@@ -210,6 +215,16 @@ else
   # now it resolves on the target with no maps at all, and a plan is clean
   expect_exit 0 "$VHDX" prestage plan --json "${DSTMAPS[@]}" "$T/d/VMs/vm6/c.avhdx"
   expect_eq "after relink" "$(verdicts "$TMP/out" | cut -f1)" "ok"
+  # a copied intermediate is relinked; its DataWriteGuid is kept, so the top stays linked
+  mkdir -p "$T/d/VMs/vm11"; cp "$S/a/VMs/vm11/top.avhdx" "$T/d/VMs/vm11/top.avhdx"
+  expect_exit 0 "$VHDX" prestage copy --json --relink "${SRCMAPS[@]}" "${DSTMAPS[@]}" "$T/d/VMs/vm11/top.avhdx"
+  expect_eq "vm11 relinks" "$(jq_py "$TMP/out" 'sorted((r["child"].split("/")[-1], r["relative_path"], r["action"]) for r in d["relinks"])')" \
+    "[('mid.avhdx', 'p11.vhdx', 'done'), ('top.avhdx', 'mid.avhdx', 'done')]"
+  CHECKS=$((CHECKS + 1))
+  got=$("$VHDX" cat "$T/d/VMs/vm11/top.avhdx" | sha256sum | cut -d' ' -f1)
+  [ "$got" = "$(cat "$S/a/VMs/vm11/top.avhdx.sha256")" ] || fail "vm11 virtual disk on the target differs"
+  expect_exit 0 "$VHDX" check "$T/d/VMs/vm11/mid.avhdx"
+  expect_exit 0 "$VHDX" prestage plan "${DSTMAPS[@]}" "$T/d/VMs/vm11/top.avhdx"
 fi
 
 # ---- the source was never written
