@@ -16,6 +16,11 @@
     X(replay, "replay [--dry-run] FILE", "apply a pending log to the file in place") \
     X(prestage, "prestage plan|copy [--json] --source-map 'WIN=DIR'... --target-map 'WIN=DIR'... [--relink] [--dry-run] [--replace-stale] CHILD...", \
       "plan and copy differencing-chain parents onto a migration target") \
+    X(relink, "relink FILE --parent NEWPATH [--parent-win-path PATH] [--ignore-id-mismatch]", \
+      "point a differencing image at its moved parent") \
+    X(merge, "merge CHILD [--keep-child]", "fold a differencing image into its parent") \
+    X(write, "write FILE OFFSET INPUT | write FILE OFFSET --discard LEN", \
+      "write bytes into an image in place (through the log)") \
     X(version, "version", "print the version")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);

@@ -213,6 +213,45 @@ int vhdx_builder_put_block(vhdx_builder *b, uint64_t index, const void *data, co
     return 0;
 }
 
+/* File offset of block `index`, allocating it FULLY_PRESENT on first use. */
+static int block_for_stream(vhdx_builder *b, uint64_t index, uint64_t *at, struct hv_err *e)
+{
+    uint64_t *ent = &b->bat[bat_payload_index(&b->g, index)];
+    if (bat_state(*ent) == VHDX_BLOCK_FULLY_PRESENT) {
+        *at = bat_file_offset(*ent);
+        return 0;
+    }
+    if (*ent != 0)
+        return hv_failx(e, HV_USAGE, "BAT", "block %llu already put as another state",
+                        (unsigned long long)index);
+    if (b->type == VHDX_TYPE_FIXED) {
+        *at = b->data_start + index * b->g.block_size;
+    } else {
+        *at = b->eof; /* the unwritten rest stays a hole: zeros */
+        b->eof += b->g.block_size;
+    }
+    *ent = bat_entry_make(VHDX_BLOCK_FULLY_PRESENT, *at);
+    return 0;
+}
+
+int vhdx_builder_write(vhdx_builder *b, const void *data, size_t len, uint64_t off, struct hv_err *e)
+{
+    if (off > b->g.virtual_size || len > b->g.virtual_size - off)
+        return hv_failx(e, HV_USAGE, "write", "range beyond the virtual size %llu",
+                        (unsigned long long)b->g.virtual_size);
+    const uint8_t *p = data;
+    while (len > 0) {
+        uint64_t index = off / b->g.block_size, in = off % b->g.block_size, at = 0;
+        size_t n = (size_t)(b->g.block_size - in < len ? b->g.block_size - in : len);
+        if (block_for_stream(b, index, &at, e) != 0 || hv_io_pwrite(b->io, p, n, at + in, e) != 0)
+            return -1;
+        p += n;
+        off += n;
+        len -= n;
+    }
+    return 0;
+}
+
 int vhdx_builder_put_zero(vhdx_builder *b, uint64_t index, struct hv_err *e)
 {
     if (check_index(b, index, e) != 0)

@@ -16,6 +16,7 @@
 #include "write_int.h"
 
 #define RAW_PAGE 4096 /* granularity of holes in raw output (qemu-img's -S default) */
+#define CHUNK (1024 * 1024) /* read/check/write unit: small enough to stay in cache */
 
 struct source {
     vhdx *img;         /* VHDX input, or NULL for raw */
@@ -182,11 +183,10 @@ static int sink_open(struct sink *k, const char *out, const struct source *s,
     return hv_io_truncate(k->io, s->size, e);
 }
 
-static int sink_put(struct sink *k, uint64_t index, const uint8_t *buf, size_t len, uint64_t off,
-                    struct hv_err *e)
+static int sink_put(struct sink *k, const uint8_t *buf, size_t len, uint64_t off, struct hv_err *e)
 {
     if (k->b)
-        return vhdx_builder_put_block(k->b, index, buf, NULL, e);
+        return vhdx_builder_write(k->b, buf, len, off, e);
     return raw_put(k, buf, len, off, e);
 }
 
@@ -210,23 +210,32 @@ static int sink_finish(struct sink *k, const char *out, int ok, struct hv_err *e
     return rc;
 }
 
+/* Copies the non-zero 1 MiB chunks of block b. */
+static int copy_block(struct source *s, struct sink *k, uint64_t b, uint8_t *buf, struct hv_err *e)
+{
+    uint64_t end = (b + 1) * (uint64_t)s->bs < s->size ? (b + 1) * (uint64_t)s->bs : s->size;
+    for (uint64_t off = b * (uint64_t)s->bs; off < end; off += CHUNK) {
+        size_t len = (size_t)(end - off < CHUNK ? end - off : CHUNK);
+        if (source_read(s, buf, len, off, e) != 0)
+            return -1;
+        if (!all_zero(buf, len) && sink_put(k, buf, len, off, e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int copy_blocks(struct source *s, struct sink *k, const struct vhdx_convert_params *p,
                        struct hv_err *e)
 {
-    uint8_t *buf = malloc(s->bs);
+    uint8_t *buf = malloc(CHUNK);
     if (!buf)
         return hv_failx(e, HV_NOMEM, "convert", "out of memory");
     int rc = 0;
     for (uint64_t b = 0; b < s->blocks && rc == 0; b++) {
         if (p->progress)
             p->progress(b * s->bs, s->size, p->progress_ctx);
-        if (!s->maybe[b])
-            continue;
-        uint64_t off = b * s->bs;
-        size_t len = (size_t)(s->size - off < s->bs ? s->size - off : s->bs);
-        rc = source_read(s, buf, len, off, e);
-        if (rc == 0 && !all_zero(buf, len))
-            rc = sink_put(k, b, buf, len, off, e);
+        if (s->maybe[b])
+            rc = copy_block(s, k, b, buf, e);
     }
     free(buf);
     return rc;

@@ -43,18 +43,21 @@ int metabuild(const struct meta_item *items, size_t n, uint8_t *region, size_t r
 int locator_build(const struct vhdx_parent_info *pi, uint8_t *buf, size_t cap, size_t *len,
                   struct hv_err *e)
 {
-    char linkage[HV_GUID_STR_LEN + 1];
+    char linkage[HV_GUID_STR_LEN + 1], linkage2[HV_GUID_STR_LEN + 1];
     hv_guid_format(&pi->linkage, 1, linkage);
-    struct vhdx_locator_kv kv[4];
+    hv_guid_format(&pi->linkage2, 1, linkage2);
+    struct vhdx_locator_kv kv[5];
     size_t n = 0;
     kv[n++] = (struct vhdx_locator_kv){ "parent_linkage", linkage };
+    if (!hv_guid_is_zero(&pi->linkage2))
+        kv[n++] = (struct vhdx_locator_kv){ "parent_linkage2", linkage2 };
     if (pi->relative_path)
         kv[n++] = (struct vhdx_locator_kv){ "relative_path", (char *)pi->relative_path };
     if (pi->volume_path)
         kv[n++] = (struct vhdx_locator_kv){ "volume_path", (char *)pi->volume_path };
     if (pi->absolute_win32_path)
         kv[n++] = (struct vhdx_locator_kv){ "absolute_win32_path", (char *)pi->absolute_win32_path };
-    if (n < 2)
+    if (!pi->relative_path && !pi->volume_path && !pi->absolute_win32_path)
         return hv_failx(e, HV_USAGE, "parent locator", "no parent path given");
     struct vhdx_locator loc = { VHDX_LOCATOR_TYPE_VHDX, n, kv };
     *len = locator_encode(&loc, buf, cap);

@@ -38,6 +38,7 @@ extern "C" {
  * open parent. Strings are copied by vhdx_builder_begin(). */
 struct vhdx_parent_info {
     struct hv_guid linkage;        /* the parent's current DataWriteGuid */
+    struct hv_guid linkage2;       /* merge only ([MS-VHDX] note <12>); zero: absent */
     struct hv_guid disk_id;        /* the parent's Virtual Disk ID (copied) */
     uint64_t virtual_size;
     uint32_t logical_sector_size, physical_sector_size;
@@ -83,6 +84,16 @@ HVK_API int vhdx_builder_begin_io(struct hv_io *io,
  *  @return 0, or -1 with `err`. */
 HVK_API int vhdx_builder_put_block(vhdx_builder *b, uint64_t index, const void *data,
                                    const uint8_t *bitmap, struct hv_err *err);
+
+/*! vhdx_builder_write() :
+ *  Streams virtual bytes [off, off+len) into FULLY_PRESENT blocks, allocating
+ *  each block on its first write; bytes never written read as zeros. For
+ *  sources read in small pieces (convert, restore): blocks that only ever
+ *  receive zeros need not be written at all. A block written this way cannot
+ *  also be put with put_block()/put_zero().
+ *  @return 0, or -1 with `err`. */
+HVK_API int vhdx_builder_write(vhdx_builder *b, const void *data, size_t len, uint64_t off,
+                               struct hv_err *err);
 
 /*! vhdx_builder_put_zero() : marks block `index` ZERO (reads as zeros, also in
  *  a differencing image where NOT_PRESENT would read the parent).

@@ -124,6 +124,15 @@ int rw_touch_data(struct vhdx_rw *w, struct hv_err *e);
 int rw_log_changes(struct vhdx_rw *w, uint64_t off, const uint8_t *before, const uint8_t *now,
                    size_t len, struct hv_err *e);
 
+/* relink.c: replaces the parent locator item of an open differencing image
+ * with the one of `pi` (the metadata region rewrite is one logged change). */
+int rw_set_locator(struct vhdx_rw *w, const struct vhdx_parent_info *pi, struct hv_err *e);
+
+/* merge.c: copies every sector `child_layer` (opened without its parent)
+ * holds into `pw` (its parent, open for writing with the agreed next
+ * DataWriteGuid); the child's ZERO-state blocks become zeros. */
+int merge_copy(vhdx *child_layer, vhdx_rw *pw, struct hv_err *e);
+
 /* replay.c: finds the active log sequence through `io` and, unless dry_run,
  * applies it to the file and extends it to LastFileOffset (flushed). The
  * header is not touched. */

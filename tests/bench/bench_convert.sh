@@ -18,12 +18,16 @@ if [ ! -f "$raw" ]; then
 fi
 sync
 
-# best-of-N wall time of a command, in seconds; removes OUT before each run
+# best-of-N wall time of a command, in seconds; removes OUT before each run.
+# Note: qemu-img convert does not fsync its output (cache=unsafe); vhdx
+# convert does (a file that appears under its name is durable), so its
+# times include an fdatasync of the output.
 best() {
   local out=$1; shift
   local b=
   for _ in $(seq "$RUNS"); do
     rm -f "$out"
+    sync # no run pays for the previous run's write-back
     local t0 t1
     t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N)
     b=$(echo "$t0 $t1 ${b:-999999}" | awk '{t=$2-$1; print (t<$3)?t:$3}')
