@@ -162,8 +162,6 @@ static int parse(int argc, char **argv, struct args *a)
         return cli_usage("prestage", SYNOPSIS, "no CHILD given");
     if (!a->copy && (a->dry_run || a->replace_stale || a->fail_after))
         return cli_usage("prestage", SYNOPSIS, "--dry-run and --replace-stale are for 'copy'");
-    if (a->relink && a->copy && !a->dry_run && !ps_vhdx_can_relink())
-        return cli_usage("prestage", SYNOPSIS, "copy --relink needs the write engine, not in this build");
     a->n_inputs = (size_t)(argc - optind);
     a->inputs = calloc(a->n_inputs, sizeof *a->inputs);
     if (!a->inputs)

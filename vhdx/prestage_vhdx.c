@@ -18,10 +18,7 @@
 
 #include "prestage_fs.h"
 #include "vhdx.h"
-#include "prestage_relink.h"
-#ifdef HVK_HAVE_RELINK /* set by vhdx/CMakeLists.txt when vhdx_relink() is defined */
 #include "vhdx_write.h"
-#endif
 
 static void fill_disk(const vhdx *l, struct ps_disk *d)
 {
@@ -223,11 +220,9 @@ static int verify(void *ctx, int fd, const struct ps_item *it, struct hv_err *e)
 static int relink(void *ctx, const char *child, const char *parent, const char *win, struct hv_err *e)
 {
     (void)ctx;
-#ifdef HVK_HAVE_RELINK
+    /* through the write engine's log; flags 0: the new parent must have the
+     * identity the child is already linked to (a relink never re-parents) */
     return vhdx_relink(child, parent, win, 0, e);
-#else
-    return ps_relink_locator(child, parent, win, e); /* stopgap, see prestage_relink.c */
-#endif
 }
 
 int ps_vhdx_init(struct ps_vhdx_ctx *c, const struct ps_map *maps, size_t n, const char *const *search,
@@ -268,7 +263,4 @@ void ps_vhdx_free(struct ps_vhdx_ctx *c)
     c->maps = NULL;
 }
 
-int ps_vhdx_can_relink(void)
-{
-    return 1;
-}
+

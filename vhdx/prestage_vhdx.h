@@ -1,6 +1,6 @@
 /* prestage_vhdx.h: ps_disk_ops / ps_exec_ops backed by libvhdx (read engine
- * for chains, identity and verification; write engine's vhdx_relink for
- * --relink when this build has it). */
+ * for chains, identity and verification; the write engine's vhdx_relink
+ * for --relink). */
 #ifndef HVK_PRESTAGE_VHDX_H
 #define HVK_PRESTAGE_VHDX_H
 
@@ -24,7 +24,5 @@ int ps_vhdx_init(struct ps_vhdx_ctx *c, const struct ps_map *maps, size_t n, con
  * parents looked for, by name, in the matching source directories. */
 void ps_vhdx_set_target(struct ps_vhdx_ctx *c, const struct ps_map *dst, size_t n_dst);
 void ps_vhdx_free(struct ps_vhdx_ctx *c);
-/* 1 when --relink is available (the write engine is linked in). */
-int ps_vhdx_can_relink(void);
 
 #endif
