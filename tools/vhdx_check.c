@@ -14,7 +14,8 @@ static const char *const HELP =
     "Checks headers, both region tables, metadata, every BAT entry (range,\n"
     "alignment, overlaps), sector bitmaps, the log and the parent chain, and lists\n"
     "every problem: structure, file offset, message.\n"
-    "Exit status: 0 clean, 1 problems found, 2 the file cannot be read at all.\n\n"
+    "Exit status: 0 clean, 1 problems (errors or warnings) found, 2 the file cannot\n"
+    "be read at all.\n\n"
     "  --json   machine-readable output\n" CHAIN_HELP;
 
 struct out {
@@ -96,5 +97,7 @@ int cmd_check(int argc, char **argv)
     if (!o.json)
         printf("%s: %d error%s, %u problem%s listed\n", argv[optind], errors, errors == 1 ? "" : "s",
                o.n, o.n == 1 ? "" : "s");
-    return errors ? EXIT_PROBLEMS : EXIT_OK;
+    /* Warnings count: a tolerated oddity (a bad header copy, a log GUID with
+     * nothing to replay) is still something the user should hear about. */
+    return errors || o.n ? EXIT_PROBLEMS : EXIT_OK;
 }

@@ -124,7 +124,10 @@ static int build(const struct vhdx *img, const struct vhdx_open_opts *o, struct 
                 break;
             }
             slashes(rel);
-            rc = add(c, rel[0] == '/' ? strdup(rel) : join(dir, rel), PATH_KEYS[k], "locator");
+            const char *r = rel;
+            while (r[0] == '.' && r[1] == '/')
+                r += 2; /* "./x" and "x" are the same file; keep messages short */
+            rc = add(c, r[0] == '/' ? strdup(r) : join(dir, r), PATH_KEYS[k], "locator");
             free(rel);
         }
         /* Windows paths: with and without the \\?\ prefix, through each map. */
@@ -173,7 +176,7 @@ static int attach(struct vhdx *img, const struct vhdx_open_opts *o, struct seen 
     }
     img->tries = c.t;
     img->ntries = c.n;
-    int accepted = -1, mismatches = 0;
+    int accepted = -1, mismatches = 0, id_mismatches = 0;
     struct vhdx *parent = NULL;
     for (size_t i = 0; i < c.n && accepted < 0; i++) {
         struct vhdx_parent_try *t = &c.t[i];
@@ -231,6 +234,7 @@ static int attach(struct vhdx *img, const struct vhdx_open_opts *o, struct seen 
             t->result = VHDX_TRY_MISMATCH;
             snprintf(t->msg, sizeof t->msg, "%s", why);
             mismatches++;
+            id_mismatches += !link;
             vhdx_free_layer(p);
             continue;
         }
@@ -267,7 +271,22 @@ static int attach(struct vhdx *img, const struct vhdx_open_opts *o, struct seen 
         }
         if (c.n == 0)
             snprintf(list, sizeof list, "nothing (no usable path in the locator)");
-        return hv_fail(e, mismatches ? HV_MISMATCH : HV_NOTFOUND, "parent chain", img->loc_file_off,
+        /* Point at what is wrong: the linkage GUID, the path that led nowhere,
+         * or (geometry, cycles) the locator as a whole. */
+        uint64_t at = img->loc_file_off;
+        if (id_mismatches)
+            at = locator_value_at(&img->loc, "parent_linkage") + 2; /* the GUID inside '{' */
+        else if (!mismatches) {
+            int cycles = 0;
+            for (size_t i = 0; i < c.n; i++)
+                cycles += c.t[i].result == VHDX_TRY_CYCLE;
+            for (int k = 0; k < 3 && !cycles; k++)
+                if (locator_get(&img->loc, PATH_KEYS[k])) {
+                    at = locator_value_at(&img->loc, PATH_KEYS[k]);
+                    break;
+                }
+        }
+        return hv_fail(e, mismatches ? HV_MISMATCH : HV_NOTFOUND, "parent chain", at,
                        "parent %s; tried: %s", mismatches ? "does not match" : "not found", list);
     }
     img->parent = parent;

@@ -30,14 +30,17 @@ int fti_parse(struct hv_span s, struct vhdx_fti *out, struct hv_err *e)
         if (q && !memcmp(q, HRL_COOKIE, sizeof HRL_COOKIE))
             return hv_fail(e, HV_FORMAT, "file identifier", s.off,
                            "not a VHDX file; this looks like a Hyper-V Replica log; try 'hrl info'");
-        return hv_fail(e, HV_FORMAT, "file identifier", s.off, "not a VHDX file: only %zu bytes",
-                       s.len);
+        return hv_fail(e, HV_FORMAT, "file identifier", s.off + s.len,
+                       "not a VHDX file: only %zu bytes", s.len);
     }
     if (memcmp(p + FTI_OFF_SIGNATURE, FTI_SIG, sizeof FTI_SIG)) {
         if (!memcmp(p, HRL_COOKIE, sizeof HRL_COOKIE))
             return hv_fail(e, HV_FORMAT, "file identifier", s.off,
                            "not a VHDX file; this looks like a Hyper-V Replica log; try 'hrl info'");
-        return hv_fail(e, HV_FORMAT, "file identifier", s.off,
+        size_t k = 0;
+        while (p[k] == FTI_SIG[k])
+            k++;
+        return hv_fail(e, HV_FORMAT, "file identifier", s.off + k,
                        "not a VHDX file (signature is not 'vhdxfile')");
     }
     /* The creator is diagnostic only: decode up to the first NUL, and tolerate
@@ -71,9 +74,11 @@ int header_parse(struct hv_span s, struct vhdx_header *out, struct hv_err *e)
     struct vhdx_header h;
     h.checksum = le32(p + HDR_OFF_CHECKSUM);
     uint32_t crc = hv_crc32c_skip(p, HDR_SIZE, HDR_OFF_CHECKSUM);
+    out->seq = 0;
     if (crc != h.checksum)
         return hv_fail(e, HV_CORRUPT, "header", s.off + HDR_OFF_CHECKSUM,
                        "checksum 0x%08x does not match computed 0x%08x", h.checksum, crc);
+    out->seq = le64(p + HDR_OFF_SEQ); /* lets the caller blame the newer of two bad headers */
     h.seq = le64(p + HDR_OFF_SEQ);
     memcpy(h.file_write_guid.b, p + HDR_OFF_FILE_WRITE_GUID, 16);
     memcpy(h.data_write_guid.b, p + HDR_OFF_DATA_WRITE_GUID, 16);

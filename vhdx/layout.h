@@ -154,6 +154,7 @@ struct vhdx_meta_values {
     uint32_t logical_sector_size, physical_sector_size;
     int has_locator;
     uint32_t locator_offset, locator_length; /* within the region */
+    uint64_t virtual_size_at, file_parameters_at; /* file offsets, for messages */
 };
 
 extern const struct hv_guid VHDX_META_FILE_PARAMETERS, VHDX_META_VIRTUAL_DISK_SIZE,
@@ -191,6 +192,7 @@ extern const struct hv_guid VHDX_LOCATOR_TYPE_VHDX;
 
 struct vhdx_locator_kv {
     char *key, *value; /* UTF-8, NUL-terminated, heap */
+    uint64_t value_at;  /* file offset of the value, for messages */
 };
 struct vhdx_locator {
     struct hv_guid type;
@@ -203,6 +205,7 @@ void locator_free(struct vhdx_locator *l);
  * it fits in cap; 0 on invalid UTF-8. */
 size_t locator_encode(const struct vhdx_locator *in, uint8_t *buf, size_t cap);
 const char *locator_get(const struct vhdx_locator *l, const char *key);
+uint64_t locator_value_at(const struct vhdx_locator *l, const char *key);
 /* UTF-16LE -> UTF-8 (surrogate pairs joined). Returns -1 on odd length, NUL,
  * unpaired surrogate or when out is too small. */
 int utf16le_to_utf8(const uint8_t *in, size_t len, char *out, size_t cap, int allow_nul_end);
@@ -341,6 +344,8 @@ struct vhdx_log_scan {
     struct vhdx_log_entry head;
     uint32_t data_desc, zero_desc;
     uint64_t zero_bytes;
+    struct hv_err why; /* when !found: why the first entry-looking sector failed */
+    int have_why;
 };
 /* [MS-VHDX] 10.4: finds the active sequence in the ring `log`. */
 int log_find_active(struct hv_span log, const struct hv_guid *log_guid, struct vhdx_log_scan *out,

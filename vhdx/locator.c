@@ -115,20 +115,22 @@ static size_t utf8_to_utf16le(const char *s, uint8_t *buf)
     return o;
 }
 
-static char *decode(struct hv_span s, uint32_t off, uint32_t len, const char *name, uint64_t at,
-                    struct hv_err *e)
+/* at_off / at_len: file offsets of the entry's offset and length fields. */
+static char *decode(struct hv_span s, uint32_t off, uint32_t len, const char *name, uint64_t at_off,
+                    uint64_t at_len, struct hv_err *e)
 {
     if (len == 0 || off == 0) {
-        hv_fail(e, HV_CORRUPT, "parent locator", at, "%s has zero offset or length", name);
+        hv_fail(e, HV_CORRUPT, "parent locator", len ? at_off : at_len,
+                "%s has zero offset or length", name);
         return NULL;
     }
     if (len % 2) {
-        hv_fail(e, HV_CORRUPT, "parent locator", at, "%s length %u is odd", name, len);
+        hv_fail(e, HV_CORRUPT, "parent locator", at_len, "%s length %u is odd", name, len);
         return NULL;
     }
     const uint8_t *p = span_at(s, off, len);
     if (!p) {
-        hv_fail(e, HV_CORRUPT, "parent locator", at,
+        hv_fail(e, HV_CORRUPT, "parent locator", at_off,
                 "%s (offset %u, length %u) outside the %zu-byte item", name, off, len, s.len);
         return NULL;
     }
@@ -173,16 +175,18 @@ int locator_parse(struct hv_span s, struct vhdx_locator *l, struct hv_err *e)
     for (unsigned i = 0; i < n; i++) {
         const uint8_t *q = p + PL_HEADER_SIZE + (size_t)i * PLE_SIZE;
         uint64_t at = s.off + PL_HEADER_SIZE + (uint64_t)i * PLE_SIZE;
-        char *k = decode(s, le32(q + PLE_OFF_KEY_OFFSET), le16(q + PLE_OFF_KEY_LENGTH), "key", at, e);
+        char *k = decode(s, le32(q + PLE_OFF_KEY_OFFSET), le16(q + PLE_OFF_KEY_LENGTH), "key",
+                         at + PLE_OFF_KEY_OFFSET, at + PLE_OFF_KEY_LENGTH, e);
         if (!k)
             goto fail;
         l->kv[i].key = k;
         l->n = i + 1;
         char *v = decode(s, le32(q + PLE_OFF_VALUE_OFFSET), le16(q + PLE_OFF_VALUE_LENGTH), "value",
-                         at + PLE_OFF_VALUE_OFFSET, e);
+                         at + PLE_OFF_VALUE_OFFSET, at + PLE_OFF_VALUE_LENGTH, e);
         if (!v)
             goto fail;
         l->kv[i].value = v;
+        l->kv[i].value_at = s.off + le32(q + PLE_OFF_VALUE_OFFSET);
         for (unsigned j = 0; j < i; j++)
             if (!strcmp(l->kv[j].key, k)) {
                 hv_fail(e, HV_CORRUPT, "parent locator", at, "duplicate key '%s'", k);
@@ -204,6 +208,14 @@ void locator_free(struct vhdx_locator *l)
     free(l->kv);
     l->kv = NULL;
     l->n = 0;
+}
+
+uint64_t locator_value_at(const struct vhdx_locator *l, const char *key)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->kv[i].key, key))
+            return l->kv[i].value_at;
+    return 0;
 }
 
 const char *locator_get(const struct vhdx_locator *l, const char *key)

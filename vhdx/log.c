@@ -174,7 +174,10 @@ int log_entry_parse(struct hv_span s, const struct hv_guid *guid, struct vhdx_lo
                 return hv_fail(e, HV_CORRUPT, "log entry", s.off + at, "bad data sector signature");
             uint64_t seq = (uint64_t)le32(q + LDS_OFF_SEQ_HIGH) << 32 | le32(q + LDS_OFF_SEQ_LOW);
             if (seq != h->seq)
-                return hv_fail(e, HV_CORRUPT, "log entry", s.off + at,
+                return hv_fail(e, HV_CORRUPT, "log entry",
+                               s.off + at +
+                                   (le32(q + LDS_OFF_SEQ_LOW) != (uint32_t)h->seq ? LDS_OFF_SEQ_LOW
+                                                                                  : LDS_OFF_SEQ_HIGH),
                                "data sector sequence %llu is not the entry's %llu",
                                (unsigned long long)seq, (unsigned long long)h->seq);
             ndata++;
@@ -259,6 +262,10 @@ int log_find_active(struct hv_span log, const struct hv_guid *guid, struct vhdx_
             if (entry_at(log, cursor, guid, &h, &v, &stale, &ignore)) {
                 if (stale && n == 0)
                     out->stale++;
+                if (!out->have_why && n == 0 && !memcmp(log.p + cursor, LE_SIG, 4)) {
+                    out->why = ignore;
+                    out->have_why = 1;
+                }
                 break;
             }
             free(v.owned);

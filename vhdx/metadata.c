@@ -72,18 +72,18 @@ int metadata_table_parse(struct hv_span s, struct vhdx_meta_table *t, struct hv_
         if (m->flags & MT_FLAG_IS_USER)
             users++;
         if (m->length > MT_ITEM_MAX_LEN)
-            return hv_fail(e, HV_CORRUPT, "metadata table", at + MTE_OFF_LENGTH,
+            return hv_fail(e, HV_CORRUPT, "metadata item", at + MTE_OFF_LENGTH,
                            "entry %u length %u above 1 MiB", i, m->length);
         if (m->length == 0) {
             if (m->offset != 0)
-                return hv_fail(e, HV_CORRUPT, "metadata table", at + MTE_OFF_OFFSET,
+                return hv_fail(e, HV_CORRUPT, "metadata item", at + MTE_OFF_OFFSET,
                                "entry %u is empty but has offset %u", i, m->offset);
         } else {
             if (m->offset < MT_SIZE)
-                return hv_fail(e, HV_CORRUPT, "metadata table", at + MTE_OFF_OFFSET,
+                return hv_fail(e, HV_CORRUPT, "metadata item", at + MTE_OFF_OFFSET,
                                "entry %u offset %u inside the table", i, m->offset);
             if (!span_at(s, m->offset, m->length))
-                return hv_fail(e, HV_CORRUPT, "metadata table", at + MTE_OFF_OFFSET,
+                return hv_fail(e, HV_CORRUPT, "metadata item", at + MTE_OFF_OFFSET,
                                "entry %u (offset %u, length %u) outside the %zu-byte region", i,
                                m->offset, m->length, s.len);
             ix[nix].off = m->offset;
@@ -103,7 +103,7 @@ int metadata_table_parse(struct hv_span s, struct vhdx_meta_table *t, struct hv_
     qsort(ix, nix, sizeof ix[0], cmp_ix);
     for (size_t i = 1; i < nix; i++)
         if ((uint64_t)ix[i - 1].off + ix[i - 1].len > ix[i].off)
-            return hv_fail(e, HV_CORRUPT, "metadata table",
+            return hv_fail(e, HV_CORRUPT, "metadata item",
                            s.off + MT_HEADER_SIZE + (uint64_t)ix[i].idx * MTE_SIZE + MTE_OFF_OFFSET,
                            "entry %u overlaps entry %u", ix[i].idx, ix[i - 1].idx);
     return 0;
@@ -154,7 +154,7 @@ int metadata_values_parse(struct hv_span s, const struct vhdx_meta_table *t,
             /* User items are the owner's business; only IsRequired matters. */
             if (m->flags & MT_FLAG_IS_REQUIRED) {
                 char g[40];
-                return hv_fail(e, HV_UNSUPPORTED, "metadata table", at,
+                return hv_fail(e, HV_UNSUPPORTED, "metadata item", at,
                                "unknown required user item %s", hv_guid_format(&m->id, 1, g));
             }
             continue;
@@ -164,6 +164,7 @@ int metadata_values_parse(struct hv_span s, const struct vhdx_meta_table *t,
                 return -1;
             v->block_size = le32(p);
             v->fp_flags = le32(p + 4);
+            v->file_parameters_at = s.off + m->offset;
             uint64_t pat = s.off + m->offset;
             if (v->fp_flags & ~(uint32_t)(FP_LEAVE_BLOCK_ALLOCATED | FP_HAS_PARENT))
                 return hv_fail(e, HV_UNSUPPORTED, "metadata item", pat + 4,
@@ -176,6 +177,7 @@ int metadata_values_parse(struct hv_span s, const struct vhdx_meta_table *t,
             if (!(p = item(s, m, 8, at, "virtual disk size", e)))
                 return -1;
             v->virtual_size = le64(p);
+            v->virtual_size_at = s.off + m->offset;
             have |= HAVE_VS;
         } else if (hv_guid_eq(&m->id, &VHDX_META_VIRTUAL_DISK_ID)) {
             if (!(p = item(s, m, 16, at, "virtual disk id", e)))
@@ -205,7 +207,7 @@ int metadata_values_parse(struct hv_span s, const struct vhdx_meta_table *t,
             v->locator_length = m->length;
         } else if (m->flags & MT_FLAG_IS_REQUIRED) {
             char g[40];
-            return hv_fail(e, HV_UNSUPPORTED, "metadata table", at,
+            return hv_fail(e, HV_UNSUPPORTED, "metadata item", at,
                            "unknown required item %s", hv_guid_format(&m->id, 1, g));
         }
     }
@@ -215,16 +217,17 @@ int metadata_values_parse(struct hv_span s, const struct vhdx_meta_table *t,
                                              "physical sector size" };
         for (int i = 0; i < 5; i++)
             if (!(have & (1u << i)))
-                return hv_fail(e, HV_CORRUPT, "metadata table", s.off, "%s item missing", names[i]);
+                return hv_fail(e, HV_CORRUPT, "metadata table", s.off + MT_OFF_ENTRY_COUNT,
+                               "%s item missing", names[i]);
     }
     if (v->virtual_size == 0 || v->virtual_size % v->logical_sector_size ||
         v->virtual_size > 64 * TiB)
-        return hv_fail(e, HV_CORRUPT, "metadata item", s.off,
+        return hv_fail(e, HV_CORRUPT, "metadata item", v->virtual_size_at,
                        "virtual disk size %llu is not a non-zero multiple of %u up to 64 TiB",
                        (unsigned long long)v->virtual_size, v->logical_sector_size);
     if ((v->fp_flags & FP_HAS_PARENT) && !v->has_locator)
-        return hv_fail(e, HV_CORRUPT, "metadata table", s.off,
-                       "differencing file without a parent locator item");
+        return hv_fail(e, HV_CORRUPT, "parent locator", v->file_parameters_at + 4,
+                       "HasParent is set but there is no parent locator item");
     return 0;
 }
 

@@ -64,7 +64,7 @@ static int view(struct vhdx *img, uint64_t off, uint64_t len, const char *what, 
     uint64_t end;
     *owned = NULL;
     if (hv_add_overflows(off, len, &end) || end > img->logical_size)
-        return hv_fail(e, HV_CORRUPT, what, what_off,
+        return hv_fail(e, HV_CORRUPT, what, off < img->logical_size ? img->logical_size : what_off,
                        "0x%llx+0x%llx extends beyond the end of the file (0x%llx bytes)",
                        (unsigned long long)off, (unsigned long long)len,
                        (unsigned long long)img->logical_size);
@@ -89,7 +89,8 @@ static int open_headers(struct vhdx *img, struct hv_err *e)
         hv_err_clear(&he[i]);
         uint64_t at = i ? HDR2_OFFSET : HDR1_OFFSET;
         if (span_sub(img->file, at, HDR_SIZE, &s))
-            hv_fail(&he[i], HV_CORRUPT, "header", at, "truncated: file is %zu bytes", img->file.len);
+            hv_fail(&he[i], HV_CORRUPT, "header", img->file.len > at ? img->file.len : at,
+                    "truncated: file is %zu bytes", img->file.len);
         else
             img->hdr_valid[i] = header_parse(s, &img->hdr[i], &he[i]) == 0;
         if (!img->hdr_valid[i])
@@ -98,12 +99,15 @@ static int open_headers(struct vhdx *img, struct hv_err *e)
     int tie;
     img->cur = header_select(img->hdr, img->hdr_valid, &tie);
     if (img->cur < 0) {
-        return hv_fail(e, HV_CORRUPT, "header", HDR1_OFFSET,
-                       "no valid header (header 1: %.200s; header 2 at 0x%x: %.200s)", he[0].msg,
-                       HDR2_OFFSET, he[1].msg);
+        /* Blame the header that would have been current (the newer one whose
+         * checksum held), and mention the other. */
+        int k = img->hdr[1].seq > img->hdr[0].seq ? 1 : 0;
+        return hv_fail(e, he[k].code, "header", he[k].offset,
+                       "no valid header: %.200s (header %d at 0x%x: %.200s)", he[k].msg, 2 - k,
+                       k ? HDR1_OFFSET : HDR2_OFFSET, he[1 - k].msg);
     }
     if (tie && memcmp(img->file.p + HDR1_OFFSET, img->file.p + HDR2_OFFSET, HDR_SIZE))
-        vhdx_note(img, VHDX_WARNING, HV_CORRUPT, "header", HDR2_OFFSET,
+        vhdx_note(img, VHDX_WARNING, HV_CORRUPT, "header", HDR1_OFFSET + HDR_OFF_SEQ,
                   "both headers valid with sequence number %llu but different contents; using header 1",
                   (unsigned long long)img->hdr[0].seq);
     return 0;
@@ -121,7 +125,8 @@ static int open_log(struct vhdx *img, struct hv_err *e)
     li->guid_set = 1;
     struct hv_span log;
     if (span_sub(img->file, h->log_offset, h->log_length, &log))
-        return hv_fail(e, HV_CORRUPT, "log", hoff + HDR_OFF_LOG_OFFSET,
+        return hv_fail(e, HV_CORRUPT, "log",
+                       h->log_offset < img->file.len ? img->file.len : hoff + HDR_OFF_LOG_OFFSET,
                        "log 0x%llx+0x%x extends beyond the end of the file (0x%zx bytes)",
                        (unsigned long long)h->log_offset, h->log_length, img->file.len);
     if (log_find_active(log, &h->log_guid, &img->log, e))
@@ -132,8 +137,12 @@ static int open_log(struct vhdx *img, struct hv_err *e)
          * installing a new LogGuid and flushing its first entry leaves exactly
          * this state, with nothing to replay. Like qemu, open it as clean. */
         li->no_valid_sequence = 1;
-        vhdx_note(img, VHDX_WARNING, HV_CORRUPT, "log", h->log_offset,
-                  "log GUID is set but no valid log sequence exists; treated as clean");
+        if (img->log.have_why)
+            vhdx_note(img, VHDX_WARNING, HV_CORRUPT, "log entry", img->log.why.offset,
+                      "%s; no valid log sequence, log treated as clean", img->log.why.msg);
+        else
+            vhdx_note(img, VHDX_WARNING, HV_CORRUPT, "log", hoff + HDR_OFF_LOG_GUID,
+                      "log GUID is set but the log holds no entry; treated as clean");
         return 0;
     }
     const struct vhdx_log_entry *head = &img->log.head;
@@ -232,7 +241,7 @@ static int open_regions(struct vhdx *img, struct hv_err *e)
     }
     uint64_t rt_off = img->rt_copy ? RT2_OFFSET : RT1_OFFSET;
     if (!have_bat || !have_meta)
-        return hv_fail(e, HV_CORRUPT, "region table", rt_off, "no %s region",
+        return hv_fail(e, HV_CORRUPT, "region table", rt_off + RT_OFF_ENTRY_COUNT, "no %s region",
                        have_bat ? "metadata" : "BAT");
     /* Regions must not overlap the log. */
     const struct vhdx_header *h = &img->hdr[img->cur];
@@ -261,7 +270,7 @@ static int open_metadata(struct vhdx *img, struct hv_err *e)
                                                                       : VHDX_TYPE_DYNAMIC;
     if (bat_geometry(img->mv.virtual_size, img->mv.block_size, img->mv.logical_sector_size, diff,
                      &img->g, e)) {
-        e->offset = img->meta.off;
+        e->offset = img->mv.virtual_size_at;
         return -1;
     }
     if (img->mv.has_locator) {
@@ -276,7 +285,8 @@ static int open_metadata(struct vhdx *img, struct hv_err *e)
         if (diff && !l1)
             return hv_fail(e, HV_CORRUPT, "parent locator", ls.off, "no parent_linkage key");
         if (l1 && hv_guid_parse(l1, strlen(l1), &img->linkage))
-            return hv_fail(e, HV_CORRUPT, "parent locator", ls.off,
+            return hv_fail(e, HV_CORRUPT, "parent locator",
+                           locator_value_at(&img->loc, "parent_linkage") + (l1[0] == '{' ? 2 : 0),
                            "parent_linkage '%s' is not a GUID", l1);
         if (l2 && hv_guid_parse(l2, strlen(l2), &img->linkage2))
             vhdx_note(img, VHDX_WARNING, HV_CORRUPT, "parent locator", ls.off,
@@ -293,8 +303,8 @@ static int open_bat(struct vhdx *img, struct hv_err *e)
     uint64_t rt_off = img->rt_copy ? RT2_OFFSET : RT1_OFFSET;
     uint64_t need = img->g.total_entries * 8;
     if (need > img->bat_region.length)
-        return hv_fail(e, HV_CORRUPT, "BAT", img->bat_region.file_offset,
-                       "region length %u below the %llu bytes of %llu entries",
+        return hv_fail(e, HV_CORRUPT, "BAT", img->mv.virtual_size_at,
+                       "virtual size needs more than the BAT region: region length %u below the %llu bytes of %llu entries",
                        img->bat_region.length, (unsigned long long)need,
                        (unsigned long long)img->g.total_entries);
     if (view(img, img->bat_region.file_offset, need, "BAT", rt_off, &img->bat, &img->bat_owned, e))
@@ -308,10 +318,10 @@ static int open_bat(struct vhdx *img, struct hv_err *e)
         if (bat_state(v) != SB_PRESENT)
             continue;
         uint64_t off = bat_file_offset(v);
+        if (off > img->logical_size || SB_BLOCK_SIZE > img->logical_size - off)
+            continue; /* reported by the BAT scan and when read */
         if (off + SB_BLOCK_SIZE <= img->file.len && !ov_intersects(&img->ov, off, SB_BLOCK_SIZE))
             continue;
-        if (off + SB_BLOCK_SIZE > img->logical_size)
-            continue; /* reported when read */
         struct sb_copy *p = realloc(img->sbc, (img->nsbc + 1) * sizeof *p);
         if (!p)
             return hv_failx(e, HV_NOMEM, "sector bitmap", "out of memory");
@@ -339,6 +349,21 @@ static void count_bat_changes(struct vhdx *img)
     }
 }
 
+struct first_err {
+    struct hv_err *e;
+    int set;
+};
+
+static void first_error(void *vctx, int sev, enum hv_code code, const char *what, uint64_t off,
+                        const char *msg)
+{
+    struct first_err *f = vctx;
+    if (sev != VHDX_ERROR || f->set)
+        return;
+    f->set = 1;
+    hv_fail(f->e, code, what, off, "%s", msg);
+}
+
 int vhdx_open_layer(const char *path, unsigned flags, struct vhdx **out, struct hv_err *e)
 {
     struct vhdx *img = calloc(1, sizeof *img);
@@ -361,6 +386,18 @@ int vhdx_open_layer(const char *path, unsigned flags, struct vhdx **out, struct 
         open_regions(img, e) || open_metadata(img, e) || open_bat(img, e))
         goto fail;
     count_bat_changes(img);
+    if (!(flags & VHDX_OPEN_INTERNAL_CHECK)) {
+        /* Refuse a BAT that points outside the file or overlaps itself:
+         * reads would otherwise return another block's (or the log's) bytes. */
+        struct first_err fe = { e, 0 };
+        int n = vhdx_bat_scan(img, first_error, &fe);
+        if (n < 0) {
+            hv_failx(e, HV_NOMEM, "BAT", "out of memory");
+            goto fail;
+        }
+        if (n > 0)
+            goto fail;
+    }
     /* Payload read-ahead: the mapping is read mostly front to back. */
     *out = img;
     return 0;
@@ -462,7 +499,7 @@ static int sb_get(const struct vhdx *img, uint64_t c, const uint8_t **out, struc
                        "chunk %llu has PARTIALLY_PRESENT blocks but its bitmap entry is in state %u",
                        (unsigned long long)c, bat_state(v));
     uint64_t off = bat_file_offset(v);
-    if (off < MiB || off + SB_BLOCK_SIZE > img->logical_size)
+    if (off < MiB || off > img->logical_size || SB_BLOCK_SIZE > img->logical_size - off)
         return hv_fail(e, HV_CORRUPT, "sector bitmap", at,
                        "bitmap block at 0x%llx outside the file (0x%llx bytes)",
                        (unsigned long long)off, (unsigned long long)img->logical_size);
@@ -495,7 +532,7 @@ static int resolve(const struct vhdx *img, int layer, uint64_t voff, uint64_t le
             uint64_t boff = bat_file_offset(v);
             uint64_t vend = g->virtual_size - b * g->block_size;
             uint64_t extent = vend < g->block_size ? vend : g->block_size;
-            if (boff < MiB || boff + extent > img->logical_size)
+            if (boff < MiB || boff > img->logical_size || extent > img->logical_size - boff)
                 return hv_fail(e, HV_CORRUPT, "BAT", at,
                                "block %llu at 0x%llx outside the file (0x%llx bytes)",
                                (unsigned long long)b, (unsigned long long)boff,

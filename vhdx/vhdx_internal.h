@@ -104,6 +104,14 @@ static inline uint64_t vhdx_bat(const struct vhdx *img, uint64_t i)
     return le64(img->bat.p + i * 8);
 }
 
+/* check.c: validates every BAT entry; fn gets each problem (severity, code,
+ * structure, offset, message). Returns the number of errors, -1 out of memory. */
+typedef void (*vhdx_scan_fn)(void *ctx, int severity, enum hv_code code, const char *what,
+                             uint64_t off, const char *msg);
+int vhdx_bat_scan(const struct vhdx *img, vhdx_scan_fn fn, void *ctx);
+/* Opening in check mode keeps BAT problems as notes instead of failing. */
+#define VHDX_OPEN_INTERNAL_CHECK 0x80000000u
+
 /* chain.c: resolves, opens and attaches img's parents (recursively). */
 struct chain_seen;
 int chain_attach(struct vhdx *img, const struct vhdx_open_opts *opts, struct hv_err *e);
