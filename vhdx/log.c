@@ -471,6 +471,7 @@ int log_replay(struct hv_span log, const struct hv_guid *guid, const struct vhdx
         free(v.owned);
         pos = (pos + h.entry_length) % log.len;
     }
-    qsort(ov->ops, ov->n, sizeof ov->ops[0], cmp_op);
+    if (ov->n) /* qsort(NULL, 0, ...) is undefined: an init-only log has no data */
+        qsort(ov->ops, ov->n, sizeof ov->ops[0], cmp_op);
     return 0;
 }

@@ -48,15 +48,15 @@ int locator_build(const struct vhdx_parent_info *pi, uint8_t *buf, size_t cap, s
     hv_guid_format(&pi->linkage2, 1, linkage2);
     struct vhdx_locator_kv kv[5];
     size_t n = 0;
-    kv[n++] = (struct vhdx_locator_kv){ "parent_linkage", linkage };
+    kv[n++] = (struct vhdx_locator_kv){ .key = "parent_linkage", .value = linkage };
     if (!hv_guid_is_zero(&pi->linkage2))
-        kv[n++] = (struct vhdx_locator_kv){ "parent_linkage2", linkage2 };
+        kv[n++] = (struct vhdx_locator_kv){ .key = "parent_linkage2", .value = linkage2 };
     if (pi->relative_path)
-        kv[n++] = (struct vhdx_locator_kv){ "relative_path", (char *)pi->relative_path };
+        kv[n++] = (struct vhdx_locator_kv){ .key = "relative_path", .value = (char *)pi->relative_path };
     if (pi->volume_path)
-        kv[n++] = (struct vhdx_locator_kv){ "volume_path", (char *)pi->volume_path };
+        kv[n++] = (struct vhdx_locator_kv){ .key = "volume_path", .value = (char *)pi->volume_path };
     if (pi->absolute_win32_path)
-        kv[n++] = (struct vhdx_locator_kv){ "absolute_win32_path", (char *)pi->absolute_win32_path };
+        kv[n++] = (struct vhdx_locator_kv){ .key = "absolute_win32_path", .value = (char *)pi->absolute_win32_path };
     if (!pi->relative_path && !pi->volume_path && !pi->absolute_win32_path)
         return hv_failx(e, HV_USAGE, "parent locator", "no parent path given");
     struct vhdx_locator loc = { VHDX_LOCATOR_TYPE_VHDX, n, kv };

@@ -18,6 +18,7 @@
 #include "crash_io.h"
 #include "vhdx.h"
 #include "vhdx_write.h"
+#include "write_int.h" /* rw_set_locator, merge_copy: the steps swept alone */
 
 #define MB (1024 * 1024)
 
@@ -99,7 +100,9 @@ typedef int (*op_fn)(struct hv_io *io, const char *path, struct hv_err *e);
 
 struct scenario {
     const char *name;
-    const char *file;       /* image path (beside its parent, if any) */
+    const char *file;       /* image written through the recorder */
+    const char *view;       /* image whose disk is digested (NULL: file) */
+    int same;               /* the operation must not change the view at all */
     uint8_t *start;         /* starting bytes of the image */
     size_t start_len;
     uint8_t old_d[32], new_d[32];
@@ -118,9 +121,10 @@ static void learn_new(struct scenario *s)
     const uint8_t *p = crash_io_durable(io, &len);
     spit(s->file, p, len);
     hv_io_close(io);
-    if (disk_digest(s->file, s->new_d, &e) != 0)
+    if (disk_digest(s->view, s->new_d, &e) != 0)
         die(&e, "new digest");
-    CHECK(memcmp(s->old_d, s->new_d, 32) != 0, "%s: operation changed nothing", s->name);
+    CHECK((memcmp(s->old_d, s->new_d, 32) == 0) == s->same, "%s: view %s", s->name,
+          s->same ? "changed" : "did not change");
 }
 
 /* The surviving image must be old or new, check-clean, and stay so after an
@@ -130,7 +134,7 @@ static void verify_survivor(struct scenario *s, unsigned k, uint64_t seed)
     struct hv_err e;
     hv_err_clear(&e);
     uint8_t d[32];
-    if (disk_digest(s->file, d, &e) != 0) {
+    if (disk_digest(s->view, d, &e) != 0) {
         char buf[1400];
         CHECK(0, "%s k=%u seed=%llu: reopen failed: %s", s->name, k, (unsigned long long)seed,
               hv_err_format(&e, buf, sizeof buf));
@@ -148,15 +152,24 @@ static void verify_survivor(struct scenario *s, unsigned k, uint64_t seed)
     CHECK(is_old || is_new, "%s k=%u seed=%llu: disk is neither old nor new", s->name, k,
           (unsigned long long)seed);
     int errors = 0;
-    CHECK(vhdx_check(s->file, NULL, count_problem, &errors, &e) == 0 && errors == 0,
+    CHECK(vhdx_check(s->view, NULL, count_problem, &errors, &e) == 0 && errors == 0,
           "%s k=%u seed=%llu: check found %d errors", s->name, k, (unsigned long long)seed, errors);
+    /* the writable reopen runs over a recorder too: no real fsyncs */
+    size_t len;
+    uint8_t *bytes = slurp(s->file, &len);
+    struct hv_io *io = crash_io_new(bytes, len, 0, 1);
+    free(bytes);
     vhdx_rw *w;
-    if (vhdx_open_rw(s->file, NULL, &w, &e) != 0 || vhdx_close_rw(w, &e) != 0) {
+    if (vhdx_open_rw_io(io, s->file, NULL, &w, &e) != 0 || vhdx_close_rw(w, &e) != 0) {
+        hv_io_close(io);
         CHECK(0, "%s k=%u: writable reopen failed", s->name, k);
         return;
     }
+    const uint8_t *after = crash_io_durable(io, &len);
+    spit(s->file, after, len);
+    hv_io_close(io);
     uint8_t d2[32];
-    CHECK(disk_digest(s->file, d2, &e) == 0 && !memcmp(d, d2, 32),
+    CHECK(disk_digest(s->view, d2, &e) == 0 && !memcmp(d, d2, 32),
           "%s k=%u seed=%llu: on-disk replay changed the disk", s->name, k, (unsigned long long)seed);
 }
 
@@ -185,8 +198,10 @@ static void run(struct scenario *s)
 {
     struct hv_err e;
     hv_err_clear(&e);
+    if (!s->view)
+        s->view = s->file;
     s->start = slurp(s->file, &s->start_len);
-    if (!s->start || disk_digest(s->file, s->old_d, &e) != 0)
+    if (!s->start || disk_digest(s->view, s->old_d, &e) != 0)
         die(&e, s->name);
     learn_new(s);
     for (uint64_t seed = 1; seed <= 4; seed++)
@@ -239,6 +254,50 @@ static int op_discard(struct hv_io *io, const char *path, struct hv_err *e)
     return rc || rc2 ? -1 : 0;
 }
 
+static char base_path[300], child_path[300], moved_path[300];
+
+/* relink the child to a byte copy of its parent elsewhere (same identity) */
+static int op_relink(struct hv_io *io, const char *path, struct hv_err *e)
+{
+    vhdx *p;
+    struct vhdx_open_opts o = { .flags = VHDX_OPEN_NO_PARENT };
+    if (vhdx_open(moved_path, &o, &p, e) != 0)
+        return -1;
+    char store[3 * 4096];
+    struct vhdx_parent_info pi;
+    int rc = vhdx_parent_info_from(p, path, "D:\\vms\\moved.vhdx", &pi, store, sizeof store, e);
+    vhdx_close(p);
+    vhdx_rw *w;
+    if (rc != 0 || vhdx_open_rw_io(io, path, NULL, &w, e) != 0)
+        return -1;
+    rc = rw_set_locator(w, &pi, e);
+    int rc2 = vhdx_close_rw(w, e);
+    return rc || rc2 ? -1 : 0;
+}
+
+static struct hv_guid merge_guid; /* set once in main, read by op_merge */
+
+/* merge step 3 alone: the child already names merge_guid as linkage2; the
+ * parent is written through the recorder; the child's view must never move */
+static int op_merge(struct hv_io *io, const char *path, struct hv_err *e)
+{
+    vhdx *c;
+    struct vhdx_open_opts o = { .flags = VHDX_OPEN_NO_PARENT };
+    if (vhdx_open(child_path, &o, &c, e) != 0)
+        return -1;
+    vhdx_rw *w;
+    if (vhdx_open_rw_io(io, path, NULL, &w, e) != 0) {
+        vhdx_close(c);
+        return -1;
+    }
+    w->have_next_data_guid = 1;
+    w->next_data_guid = merge_guid;
+    int rc = merge_copy(c, w, e);
+    vhdx_close(c);
+    int rc2 = vhdx_close_rw(w, e);
+    return rc || rc2 ? -1 : 0;
+}
+
 /* ------------------------------------------------------------ setup */
 
 static void make_base(const char *path, int fill)
@@ -282,13 +341,17 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/hvk-crash.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir))
         return 1;
-    char base[300], child[300];
-    snprintf(base, sizeof base, "%s/base.vhdx", dir);
-    snprintf(child, sizeof child, "%s/child.vhdx", dir);
+    char *base = base_path, *child = child_path;
+    snprintf(base, sizeof base_path, "%s/base.vhdx", dir);
+    snprintf(child, sizeof child_path, "%s/child.vhdx", dir);
+    snprintf(moved_path, sizeof moved_path, "%s/moved.vhdx", dir);
     make_base(base, 1);
     make_child(base, child);
     for (size_t i = 0; i < sizeof pattern; i++)
         pattern[i] = (uint8_t)(i * 131 + (i >> 12));
+    size_t blen = 0;
+    uint8_t *bbytes = slurp(base, &blen);
+    spit(moved_path, bbytes, blen); /* the "moved" parent: same bytes, same identity */
 
     struct scenario sc[] = {
         { .name = "dynamic: allocate block", .file = base, .op = op_alloc },
@@ -299,6 +362,35 @@ int main(void)
     };
     for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++)
         run(&sc[i]);
+
+    struct scenario relink = { .name = "child: relink", .file = child, .same = 1, .op = op_relink };
+    run(&relink);
+    unlink(moved_path);
+
+    /* merge: give the child data (partial, whole, ZERO blocks), then record
+     * the parent's next DataWriteGuid as its linkage2, as vhdx_merge does */
+    struct hv_err e;
+    hv_err_clear(&e);
+    vhdx_rw *w;
+    if (vhdx_open_rw(child, NULL, &w, &e) || vhdx_write(w, pattern, 5 * 512, MB + 1536, &e) ||
+        vhdx_write(w, pattern, 2 * MB, 4 * MB, &e) || vhdx_discard(w, 6 * MB, MB, &e) ||
+        vhdx_close_rw(w, &e))
+        die(&e, "child data");
+    vhdx *p;
+    struct vhdx_open_opts o = { .flags = VHDX_OPEN_NO_PARENT };
+    char store[3 * 4096];
+    struct vhdx_parent_info pi;
+    if (vhdx_open(base, &o, &p, &e) || vhdx_parent_info_from(p, child, NULL, &pi, store, sizeof store, &e))
+        die(&e, "merge parent");
+    vhdx_close(p);
+    hv_guid_random(&merge_guid);
+    pi.linkage2 = merge_guid;
+    if (vhdx_open_rw(child, NULL, &w, &e) || rw_set_locator(w, &pi, &e) || vhdx_close_rw(w, &e))
+        die(&e, "linkage2");
+    struct scenario merge = { .name = "merge into parent", .file = base, .view = child, .same = 1,
+                              .op = op_merge };
+    run(&merge);
+    free(bbytes);
     unlink(child);
     unlink(base);
     rmdir(dir);
