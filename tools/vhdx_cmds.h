@@ -14,6 +14,8 @@
     X(convert, "convert IN OUT [-O raw|vhdx] [--fixed|--dynamic] [--block-size N]", \
       "copy a raw image or VHDX chain into a new raw or VHDX file") \
     X(replay, "replay [--dry-run] FILE", "apply a pending log to the file in place") \
+    X(prestage, "prestage plan|copy [--json] --source-map 'WIN=DIR'... --target-map 'WIN=DIR'... [--relink] [--dry-run] [--replace-stale] CHILD...", \
+      "plan and copy differencing-chain parents onto a migration target") \
     X(relink, "relink FILE --parent NEWPATH [--parent-win-path PATH] [--ignore-id-mismatch]", \
       "point a differencing image at its moved parent") \
     X(merge, "merge CHILD [--keep-child]", "fold a differencing image into its parent") \
