@@ -26,7 +26,7 @@
       "with --base BASE: every recovery point")                                              \
     X(extract, HRL_SYN_extract, "write an entry's payload or a replayed disk range")         \
     X(timeline, HRL_SYN_timeline, "writes per second or minute and the hottest regions")     \
-    X(make, HRL_SYN_make, "write a log from two raw images or a list of writes")             \
+    X(make, HRL_SYN_make, "write a log from two images (raw or VHDX) or a list of writes") \
     X(points, HRL_SYN_points, "list the recovery points of a base and its logs")             \
     X(restore, HRL_SYN_restore, "write a recovery point to a new VHDX (differencing or flat)") \
     X(apply, HRL_SYN_apply, "apply logs in place to a raw disk or VHDX (destructive)")       \

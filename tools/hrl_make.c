@@ -1,6 +1,7 @@
-/* hrl_make.c: `hrl make`: write a log from the difference of two raw images
- * or from a list of writes. The log is written under a temporary name beside
- * OUT and renamed into place only when complete. */
+/* hrl_make.c: `hrl make`: write a log from the difference of two images (raw
+ * or VHDX, compared by libhrl's hrl_diff) or from a list of writes. The log
+ * is written under a temporary name beside OUT and renamed into place only
+ * when complete. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -10,15 +11,18 @@
 #include <unistd.h>
 
 #include "hrl_cmds.h"
+#include "hrl_diff.h"
 #include "hrl_util.h"
-#include "hv_bytes.h"
 #include "hv_io.h"
+#include "vhdx_opts.h"
 
 #define SYNOPSIS HRL_SYN_make
 #define DETAILS                                                                               \
-    "--from OLD --to NEW   log the 512-byte sectors where raw image NEW differs from OLD\n"  \
-    "                      (NEW beyond OLD's end is compared against zeros), coalesced\n"    \
-    "                      into writes of at most --max-write bytes (default 1M)\n"          \
+    "--from OLD --to NEW   log the 512-byte sectors where image NEW differs from OLD,\n"       \
+    "                      coalesced into writes of at most --max-write bytes (default 1M).\n" \
+    "                      Each is a raw image or a VHDX (chain), told apart by content.\n"  \
+    "                      Two raw images may differ in size (NEW beyond OLD's end is\n"     \
+    "                      compared against zeros); with a VHDX the sizes must be equal\n"    \
     "--writes LIST         one write per line: 'OFFSET FILE' (the whole file) or\n"          \
     "                      'OFFSET:LENGTH FILE' (its first LENGTH bytes); a line 'flush'\n"  \
     "                      ends the current metadata block; '#' starts a comment\n"          \
@@ -28,9 +32,13 @@
     "--empty-first-block   start with an empty metadata block, as Hyper-V does\n"           \
     "--unique-id GUID      this log's UniqueId (default random)\n"                          \
     "--previous GUID       PreviousUniqueId: the log this one follows\n"                    \
-    "--vhd2-guid GUID      Vhd2DataWriteGuid: the VHDX DataWriteGuid\n"                     \
+    "--vhd2-guid GUID      Vhd2DataWriteGuid: the VHDX DataWriteGuid the log applies to\n"  \
+    "                      (default: OLD's DataWriteGuid when OLD is a VHDX, else zero)\n"  \
     "--time UNIXSECONDS    creation and write time (default now; makes output repeatable)\n" \
-    "VHDX inputs are not supported yet: convert them to raw images first.\n"
+    CHAIN_HELP                                                                                \
+    "                      (both apply to OLD's and NEW's parents)\n"
+
+enum { O_FROM = 256, O_TO, O_WRITES, O_MS, O_NODC, O_EMPTY, O_UID, O_PREV, O_VHD2, O_TIME, O_MAXW };
 
 struct mk {
     hrl_writer *w;
@@ -45,59 +53,6 @@ static int add(struct mk *m, uint64_t off, const void *p, uint64_t len, struct h
     m->writes++;
     m->bytes += len;
     return hrl_writer_add(m->w, off, p, (uint32_t)len, m->time, err);
-}
-
-static int refuse_vhdx(const struct hv_map *m, const char *path)
-{
-    if (m->len >= 8 && !memcmp(m->p, "vhdxfile", 8))
-        return cli_errorf("'%s': a VHDX image; hrl make takes raw images for now "
-                          "(convert with 'vhdx convert' or qemu-img)", path);
-    return 0;
-}
-
-static int from_to(struct mk *m, const char *oldp, const char *newp, uint64_t max_write,
-                   struct hv_err *err)
-{
-    struct hv_map a, b;
-    if (hv_map_file(oldp, &a, err))
-        return -1;
-    if (hv_map_file(newp, &b, err)) {
-        hv_unmap(&a);
-        return -1;
-    }
-    int rc = 0;
-    if (refuse_vhdx(&a, oldp) || refuse_vhdx(&b, newp)) {
-        rc = -2;
-        goto out;
-    }
-    if (b.len < a.len)
-        fprintf(stderr, "%s: '%s' is shorter than '%s'; a log cannot shrink a disk, the "
-                "tail is ignored\n", cli_prog(), newp, oldp);
-    static const uint8_t zero[512];
-    uint64_t run = 0, run_len = 0;
-    int in_run = 0;
-    for (uint64_t off = 0; off < b.len; off += 512) {
-        size_t n = b.len - off < 512 ? (size_t)(b.len - off) : 512;
-        const uint8_t *o = off < a.len ? a.p + off : zero;
-        size_t on = off < a.len ? (a.len - off < n ? (size_t)(a.len - off) : n) : 0;
-        int differs = memcmp(b.p + off, o, on) != 0 ||
-                      (on < n && !hv_all_zero(b.p + off + on, n - on));
-        if (differs && in_run && run_len + n <= max_write) {
-            run_len += n;
-            continue;
-        }
-        if (in_run && (rc = add(m, run, b.p + run, run_len, err)))
-            goto out;
-        in_run = differs;
-        run = off;
-        run_len = n;
-    }
-    if (in_run)
-        rc = add(m, run, b.p + run, run_len, err);
-out:
-    hv_unmap(&a);
-    hv_unmap(&b);
-    return rc;
 }
 
 static int from_list(struct mk *m, const char *list, struct hv_err *err)
@@ -164,90 +119,66 @@ static int parse_guid(const char *s, struct hv_guid *g)
     return hv_guid_parse(s, strlen(s), g);
 }
 
-int cmd_make(int argc, char **argv)
-{
-    enum { O_FROM = 256, O_TO, O_WRITES, O_MS, O_NODC, O_EMPTY, O_UID, O_PREV, O_VHD2, O_TIME, O_MAXW };
-    static const struct option opts[] = {
-        { "from", required_argument, 0, O_FROM }, { "to", required_argument, 0, O_TO },
-        { "writes", required_argument, 0, O_WRITES }, { "output", required_argument, 0, 'o' },
-        { "metadata-size", required_argument, 0, O_MS },
-        { "no-data-checksum", no_argument, 0, O_NODC },
-        { "empty-first-block", no_argument, 0, O_EMPTY },
-        { "unique-id", required_argument, 0, O_UID }, { "previous", required_argument, 0, O_PREV },
-        { "vhd2-guid", required_argument, 0, O_VHD2 }, { "time", required_argument, 0, O_TIME },
-        { "max-write", required_argument, 0, O_MAXW },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
-    };
-    const char *from = NULL, *to = NULL, *writes = NULL, *out = NULL;
-    struct hrl_writer_opts wo = { 0 };
-    uint64_t v, max_write = 1u << 20;
-    int64_t unix_time = -1;
-    int c;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_FROM: from = optarg; break;
-        case O_TO: to = optarg; break;
-        case O_WRITES: writes = optarg; break;
-        case 'o': out = optarg; break;
-        case O_MS:
-            if (hrl_parse_u64(optarg, &v) || v < 64 || v % 32 || v > (16u << 20))
-                return cli_usage("make", SYNOPSIS, "--metadata-size: a multiple of 32 from 64 to 16M");
-            wo.metadata_size = (uint32_t)v;
-            break;
-        case O_NODC: wo.no_data_checksum = 1; break;
-        case O_EMPTY: wo.empty_first_block = 1; break;
-        case O_UID:
-            if (parse_guid(optarg, &wo.unique_id))
-                return cli_usage("make", SYNOPSIS, "--unique-id: bad GUID '%s'", optarg);
-            break;
-        case O_PREV:
-            if (parse_guid(optarg, &wo.previous_unique_id))
-                return cli_usage("make", SYNOPSIS, "--previous: bad GUID '%s'", optarg);
-            break;
-        case O_VHD2:
-            if (parse_guid(optarg, &wo.vhd2_guid))
-                return cli_usage("make", SYNOPSIS, "--vhd2-guid: bad GUID '%s'", optarg);
-            break;
-        case O_TIME:
-            if (hrl_parse_u64(optarg, &v) || v <= HRL_EPOCH_UNIX || v - HRL_EPOCH_UNIX > UINT32_MAX)
-                return cli_usage("make", SYNOPSIS, "--time: Unix seconds after 2000 expected");
-            unix_time = (int64_t)v;
-            break;
-        case O_MAXW:
-            if (hrl_parse_u64(optarg, &v) || v < 512 || v > (1u << 30))
-                return cli_usage("make", SYNOPSIS, "--max-write: 512 to 1G");
-            max_write = v;
-            break;
-        case 'h': return cli_help(SYNOPSIS, DETAILS);
-        default: return cli_usage("make", SYNOPSIS, "unknown option");
-        }
-    }
-    if (optind != argc)
-        return cli_usage("make", SYNOPSIS, "unexpected argument '%s'", argv[optind]);
-    if (!out)
-        return cli_usage("make", SYNOPSIS, "-o OUT is required");
-    if (!!writes == !!(from || to) || (!writes && !(from && to)))
-        return cli_usage("make", SYNOPSIS, "give either --from and --to, or --writes");
-    if (access(out, F_OK) == 0)
-        return cli_errorf("'%s': file exists", out);
-    struct mk m = { 0 };
-    m.time = unix_time > 0 ? (uint32_t)(unix_time - HRL_EPOCH_UNIX) : hrl_time_now();
-    wo.created = unix_time > 0 ? m.time : 0;
+/* The two images of --from/--to, opened before the writer so that OLD's
+ * identity can go into the log header. */
+struct images {
+    hrl_image *old, *new;
+};
 
+static void close_images(struct images *im)
+{
+    hrl_image_close(im->old);
+    hrl_image_close(im->new);
+}
+
+static int open_images(const char *from, const char *to, const struct chain_opts *c,
+                       struct images *im)
+{
+    struct hv_err err;
+    hv_err_clear(&err);
+    if (hrl_image_open(from, &c->o, &im->old, &err) || hrl_image_open(to, &c->o, &im->new, &err))
+        return cli_error(&err);
+    if (hrl_diff_check(im->old, im->new, &err))
+        return cli_error(&err);
+    if (!hrl_image_vhdx(im->old) && !hrl_image_vhdx(im->new) &&
+        hrl_image_size(im->new) < hrl_image_size(im->old))
+        fprintf(stderr, "%s: '%s' is shorter than '%s'; a log cannot shrink a disk, the "
+                "tail is ignored\n", cli_prog(), to, from);
+    return EXIT_OK;
+}
+
+/* A log describes changes to one VHDX state, so when OLD is that VHDX and no
+ * --vhd2-guid was given, its DataWriteGuid is the one `hrl restore` expects. */
+static void default_vhd2_guid(const hrl_image *old, struct hrl_writer_opts *wo)
+{
+    struct vhdx_info info;
+    const vhdx *v = hrl_image_vhdx(old);
+    if (v && vhdx_get_info(v, &info) == 0)
+        wo->vhd2_guid = info.data_write_guid;
+}
+
+/* Writes the log under a temporary name beside OUT, renamed in when complete. */
+static int write_log(const char *out, const struct hrl_writer_opts *wo, struct mk *m,
+                     struct images *im, const char *writes, uint64_t max_write)
+{
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
     struct hv_err err;
     hv_err_clear(&err);
-    if (hrl_writer_create(tmp, &wo, &m.w, &err))
+    if (hrl_writer_create(tmp, wo, &m->w, &err))
         return cli_error(&err);
-    int rc = writes ? from_list(&m, writes, &err) : from_to(&m, from, to, max_write, &err);
+    struct hrl_diff_stats st = { 0 };
+    int rc = writes ? from_list(m, writes, &err)
+                    : hrl_diff(im->old, im->new, m->w, max_write, m->time, &st, &err);
+    m->writes += st.writes;
+    m->bytes += st.bytes;
     if (rc) {
-        hrl_writer_abort(m.w);
+        hrl_writer_abort(m->w);
         unlink(tmp);
-        return rc == -2 ? EXIT_ERROR : cli_error(&err);
+        return cli_error(&err);
     }
     struct hv_guid uid;
-    if (hrl_writer_close(m.w, &uid, &err)) {
+    if (hrl_writer_close(m->w, &uid, &err)) {
         unlink(tmp);
         return cli_error(&err);
     }
@@ -257,7 +188,114 @@ int cmd_make(int argc, char **argv)
         return cli_errorf("'%s': cannot rename into place: %s", out, strerror(e));
     }
     char g[40];
-    printf("%s: %" PRIu64 " writes, %" PRIu64 " bytes, unique id %s\n", out, m.writes, m.bytes,
+    printf("%s: %" PRIu64 " writes, %" PRIu64 " bytes, unique id %s\n", out, m->writes, m->bytes,
            hv_guid_format(&uid, 1, g));
     return EXIT_OK;
+}
+
+struct make_args {
+    const char *from, *to, *writes, *out;
+    struct hrl_writer_opts wo;
+    uint64_t max_write;
+    int64_t unix_time;
+    int vhd2_given;
+    struct chain_opts chain;
+};
+
+/* parse_opt/parse_args results besides exit statuses. */
+enum { OPT_TAKEN = -1, OPT_HELP_SHOWN = -2 };
+
+/* Parses one option into *a: OPT_TAKEN, OPT_HELP_SHOWN or an exit status. */
+static int parse_opt(int c, const char *arg, struct make_args *a)
+{
+    uint64_t v;
+    int r = chain_opt(&a->chain, c, arg);
+    if (r)
+        return r > 0 ? OPT_TAKEN : cli_usage("make", SYNOPSIS, "bad --map or --search-path value");
+    switch (c) {
+    case O_FROM: a->from = arg; return OPT_TAKEN;
+    case O_TO: a->to = arg; return OPT_TAKEN;
+    case O_WRITES: a->writes = arg; return OPT_TAKEN;
+    case 'o': a->out = arg; return OPT_TAKEN;
+    case O_MS:
+        if (hrl_parse_u64(arg, &v) || v < 64 || v % 32 || v > (16u << 20))
+            return cli_usage("make", SYNOPSIS, "--metadata-size: a multiple of 32 from 64 to 16M");
+        a->wo.metadata_size = (uint32_t)v;
+        return OPT_TAKEN;
+    case O_NODC: a->wo.no_data_checksum = 1; return OPT_TAKEN;
+    case O_EMPTY: a->wo.empty_first_block = 1; return OPT_TAKEN;
+    case O_UID:
+        if (parse_guid(arg, &a->wo.unique_id))
+            return cli_usage("make", SYNOPSIS, "--unique-id: bad GUID '%s'", arg);
+        return OPT_TAKEN;
+    case O_PREV:
+        if (parse_guid(arg, &a->wo.previous_unique_id))
+            return cli_usage("make", SYNOPSIS, "--previous: bad GUID '%s'", arg);
+        return OPT_TAKEN;
+    case O_VHD2:
+        if (parse_guid(arg, &a->wo.vhd2_guid))
+            return cli_usage("make", SYNOPSIS, "--vhd2-guid: bad GUID '%s'", arg);
+        a->vhd2_given = 1;
+        return OPT_TAKEN;
+    case O_TIME:
+        if (hrl_parse_u64(arg, &v) || v <= HRL_EPOCH_UNIX || v - HRL_EPOCH_UNIX > UINT32_MAX)
+            return cli_usage("make", SYNOPSIS, "--time: Unix seconds after 2000 expected");
+        a->unix_time = (int64_t)v;
+        return OPT_TAKEN;
+    case O_MAXW:
+        if (hrl_parse_u64(arg, &v) || v < 512 || v > (1u << 30))
+            return cli_usage("make", SYNOPSIS, "--max-write: 512 to 1G");
+        a->max_write = v;
+        return OPT_TAKEN;
+    case 'h': cli_help(SYNOPSIS, DETAILS); return OPT_HELP_SHOWN;
+    default: return cli_usage("make", SYNOPSIS, "unknown option");
+    }
+}
+
+static int parse_args(int argc, char **argv, struct make_args *a)
+{
+    static const struct option opts[] = {
+        { "from", required_argument, 0, O_FROM }, { "to", required_argument, 0, O_TO },
+        { "writes", required_argument, 0, O_WRITES }, { "output", required_argument, 0, 'o' },
+        { "metadata-size", required_argument, 0, O_MS },
+        { "no-data-checksum", no_argument, 0, O_NODC },
+        { "empty-first-block", no_argument, 0, O_EMPTY },
+        { "unique-id", required_argument, 0, O_UID }, { "previous", required_argument, 0, O_PREV },
+        { "vhd2-guid", required_argument, 0, O_VHD2 }, { "time", required_argument, 0, O_TIME },
+        { "max-write", required_argument, 0, O_MAXW }, CHAIN_LONGOPTS,
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+    };
+    int c, rc;
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1)
+        if ((rc = parse_opt(c, optarg, a)) != OPT_TAKEN)
+            return rc;
+    if (optind != argc)
+        return cli_usage("make", SYNOPSIS, "unexpected argument '%s'", argv[optind]);
+    if (!a->out)
+        return cli_usage("make", SYNOPSIS, "-o OUT is required");
+    if (!!a->writes == !!(a->from || a->to) || (!a->writes && !(a->from && a->to)))
+        return cli_usage("make", SYNOPSIS, "give either --from and --to, or --writes");
+    if (access(a->out, F_OK) == 0)
+        return cli_errorf("'%s': file exists", a->out);
+    return EXIT_OK;
+}
+
+int cmd_make(int argc, char **argv)
+{
+    struct make_args a = { .max_write = 1u << 20, .unix_time = -1 };
+    chain_opts_init(&a.chain);
+    struct images im = { 0 };
+    int rc = parse_args(argc, argv, &a);
+    if (rc == EXIT_OK && !a.writes && (rc = open_images(a.from, a.to, &a.chain, &im)) == EXIT_OK &&
+        !a.vhd2_given)
+        default_vhd2_guid(im.old, &a.wo);
+    if (rc == EXIT_OK) {
+        struct mk m = { 0 };
+        m.time = a.unix_time > 0 ? (uint32_t)(a.unix_time - HRL_EPOCH_UNIX) : hrl_time_now();
+        a.wo.created = a.unix_time > 0 ? m.time : 0;
+        rc = write_log(a.out, &a.wo, &m, &im, a.writes, a.max_write);
+    }
+    close_images(&im);
+    chain_opts_free(&a.chain);
+    return rc == OPT_HELP_SHOWN ? EXIT_OK : rc;
 }
