@@ -1,5 +1,6 @@
-/* convert.c: raw or any VHDX chain (flattened through vhdx_read) into a new
- * raw or VHDX file, written under a temporary name and published on success.
+/* convert.c: raw or any VHDX chain (flattened: each run from the topmost
+ * layer holding it) into a new raw or VHDX file, written under a temporary
+ * name and published on success.
  *
  * Speed comes from touching each byte once and keeping the disk busy:
  *  - only data is visited: extents of a raw input from SEEK_DATA/SEEK_HOLE,
