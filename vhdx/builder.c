@@ -33,7 +33,26 @@ struct vhdx_builder {
     uint64_t *bat;         /* g.total_entries */
     uint8_t **sb;          /* per chunk: 1 MiB bitmap, allocated on demand */
     uint64_t bat_len, data_start, eof;
+    uint64_t unkicked;     /* payload bytes written since write-back was last started */
 };
+
+/* finish() flushes everything; starting write-back every few MiB keeps the
+ * disk busy while the caller produces data, so that flush finds little left
+ * (a large image otherwise pays its whole write time again at the end). */
+#define WRITEBACK_STEP (32 * MiB)
+
+static int payload_pwrite(vhdx_builder *b, const void *data, size_t len, uint64_t at,
+                          struct hv_err *e)
+{
+    if (hv_io_pwrite(b->io, data, len, at, e) != 0)
+        return -1;
+    b->unkicked += len;
+    if (b->unkicked >= WRITEBACK_STEP) {
+        hv_io_writeback(b->io, 0, 0);
+        b->unkicked = 0;
+    }
+    return 0;
+}
 
 static int check_params(const struct vhdx_build_params *p, struct hv_err *e)
 {
@@ -207,7 +226,7 @@ int vhdx_builder_put_block(vhdx_builder *b, uint64_t index, const void *data, co
         at = b->eof;
         b->eof += b->g.block_size;
     }
-    if (hv_io_pwrite(b->io, data, (size_t)block_bytes(b, index), at, e) != 0)
+    if (payload_pwrite(b, data, (size_t)block_bytes(b, index), at, e) != 0)
         return -1;
     b->bat[bat_payload_index(&b->g, index)] = bat_entry_make(state, at);
     return 0;
@@ -243,7 +262,7 @@ int vhdx_builder_write(vhdx_builder *b, const void *data, size_t len, uint64_t o
     while (len > 0) {
         uint64_t index = off / b->g.block_size, in = off % b->g.block_size, at = 0;
         size_t n = (size_t)(b->g.block_size - in < len ? b->g.block_size - in : len);
-        if (block_for_stream(b, index, &at, e) != 0 || hv_io_pwrite(b->io, p, n, at + in, e) != 0)
+        if (block_for_stream(b, index, &at, e) != 0 || payload_pwrite(b, p, n, at + in, e) != 0)
             return -1;
         p += n;
         off += n;

@@ -126,6 +126,12 @@ int hv_io_open_file(const char *path, int mode, struct hv_io **out, struct hv_er
     return 0;
 }
 
+void hv_io_writeback(struct hv_io *io, uint64_t off, uint64_t len)
+{
+    if (io && io->ops == &file_ops)
+        (void)sync_file_range(fd_of(io), (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE);
+}
+
 void hv_io_close(struct hv_io *io)
 {
     if (io)

@@ -62,6 +62,12 @@ static inline int hv_io_size(struct hv_io *io, uint64_t *size, struct hv_err *e)
     return io->ops->size(io, size, e);
 }
 
+/* Starts write-back of [off, off+len) (len 0: to the end of the file) without
+ * waiting for it, so a later flush finds little left to write: writers that
+ * end with a flush call it every few MiB to overlap the disk with their own
+ * work. A hint: a no-op for non-file io and where the kernel refuses. */
+HVK_API void hv_io_writeback(struct hv_io *io, uint64_t off, uint64_t len);
+
 /* A read-only memory map of a whole file. Empty files map to len 0. */
 struct hv_map {
     const uint8_t *p;
