@@ -141,13 +141,12 @@ struct vopts {
 
 static int parse(int argc, char **argv, struct vopts *o, int seal)
 {
-    enum { O_PROGRESS = 256, O_NO_PROGRESS };
     static const struct option opts[] = {
         { "base", required_argument, 0, 'b' },       { "digest", no_argument, 0, 'd' },
         { "manifest", required_argument, 0, 'M' },  { "json", no_argument, 0, 'j' },
         { "ignore-guid", no_argument, 0, 'g' },      CHAIN_LONGOPTS,
                 { "output", required_argument, 0, 'o' },
-        { "progress", no_argument, 0, O_PROGRESS },  { "no-progress", no_argument, 0, O_NO_PROGRESS },
+        PROGRESS_LONGOPTS,
         { "help", no_argument, 0, 'h' },             { 0, 0, 0, 0 },
     };
     const char *cmd = seal ? "seal" : "verify", *syn = seal ? SSYNOPSIS : VSYNOPSIS;
@@ -162,6 +161,8 @@ static int parse(int argc, char **argv, struct vopts *o, int seal)
             return cli_usage(cmd, syn, "bad --map or --search-path value");
         if (r > 0)
             continue;
+        if (progress_opt(c, &o->force_progress))
+            continue;
         switch (c) {
         case 'b': o->base_path = optarg; break;
         case 'd': o->digest = 1; break;
@@ -169,8 +170,6 @@ static int parse(int argc, char **argv, struct vopts *o, int seal)
         case 'j': o->json = 1; break;
         case 'g': o->ignore_guid = 1; break;
         case 'o': o->out = optarg; break;
-        case O_PROGRESS: o->force_progress = 1; break;
-        case O_NO_PROGRESS: o->force_progress = 0; break;
         case 'h': cli_help(syn, seal ? SDETAILS : VDETAILS); return -1;
         default: return cli_usage(cmd, syn, "unknown option");
         }
