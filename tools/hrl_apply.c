@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -129,14 +130,10 @@ int cmd_apply(int argc, char **argv)
     }
     if ((rc = ps_set_open(&logs, &desc, ignore_guid, &pl, &set)) != 0)
         goto out;
-    if (hrl_set_problems(set)) {
-        cli_errorf("refusing to apply: %zu problem%s in the logs (listed above); '%s' not touched",
-                   pl.n, pl.n == 1 ? "" : "s", target);
-        rc = EXIT_PROBLEMS;
-        goto out;
-    }
+    char note[PATH_MAX + 16];
+    snprintf(note, sizeof note, "'%s' not touched", target);
     size_t point;
-    if ((rc = ps_select_point(set, &sel, &point)) != 0)
+    if ((rc = ps_select_sound_point(set, &pl, &sel, "apply", note, &point)) != 0)
         goto out;
 
     struct ps_progress pp;

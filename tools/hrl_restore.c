@@ -77,26 +77,16 @@ int cmd_restore(int argc, char **argv)
         return cli_usage("restore", SYNOPSIS, "LOG expected");
 
     struct ps_logs logs;
-    int rc = ps_logs_expand(argv + optind, (size_t)(argc - optind), &logs);
+    struct ps_base base;
+    int rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), base_path, &chain.o, &logs, &base);
     if (rc)
         return rc;
-    struct ps_base base;
-    if ((rc = ps_base_open(base_path, &chain.o, &base)) != 0) {
-        ps_logs_free(&logs);
-        return rc;
-    }
     struct ps_plist pl = { 0 };
     hrl_set *set = NULL;
     if ((rc = ps_set_open(&logs, &base.desc, ignore_guid, &pl, &set)) != 0)
         goto out;
-    if (hrl_set_problems(set)) {
-        cli_errorf("refusing to restore: %zu problem%s in the logs (listed above); nothing written",
-                   pl.n, pl.n == 1 ? "" : "s");
-        rc = EXIT_PROBLEMS;
-        goto out;
-    }
     size_t point;
-    if ((rc = ps_select_point(set, &sel, &point)) != 0)
+    if ((rc = ps_select_sound_point(set, &pl, &sel, "restore", "nothing written", &point)) != 0)
         goto out;
 
     struct ps_progress pp;

@@ -192,13 +192,9 @@ int cmd_verify_points(int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     struct ps_logs logs;
-    if ((rc = ps_logs_expand(argv + optind, (size_t)(argc - optind), &logs)) != 0)
-        return rc;
     struct ps_base base;
-    if ((rc = ps_base_open(o.base_path, &o.chain.o, &base)) != 0) {
-        ps_logs_free(&logs);
+    if ((rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), o.base_path, &o.chain.o, &logs, &base)) != 0)
         return rc;
-    }
     struct ps_plist pl = { 0 };
     pl.quiet = o.json;
     hrl_set *set = NULL;
@@ -327,13 +323,9 @@ int cmd_seal(int argc, char **argv)
     if (access(o.out, F_OK) == 0)
         return cli_errorf("'%s': file exists; refusing to overwrite", o.out);
     struct ps_logs logs;
-    if ((rc = ps_logs_expand(argv + optind, (size_t)(argc - optind), &logs)) != 0)
-        return rc;
     struct ps_base base;
-    if ((rc = ps_base_open(o.base_path, &o.chain.o, &base)) != 0) {
-        ps_logs_free(&logs);
+    if ((rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), o.base_path, &o.chain.o, &logs, &base)) != 0)
         return rc;
-    }
     struct ps_plist pl = { 0 };
     hrl_set *set = NULL;
     struct pdigest *dg = NULL;
