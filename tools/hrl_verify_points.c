@@ -66,6 +66,16 @@ static int digests(struct ps_base *base, const hrl_set *set, size_t upto, struct
     return 0;
 }
 
+/* Allocates out[0..n] and fills points 0..upto (digests()). @return 0 or an exit status. */
+static int alloc_digests(struct ps_base *base, const hrl_set *set, size_t n, size_t upto, int force,
+                         struct pdigest **out)
+{
+    *out = calloc(n + 1, sizeof **out);
+    if (!*out)
+        return cli_errorf("out of memory");
+    return digests(base, set, upto, *out, force);
+}
+
 struct mpoint {
     size_t k;
     char uid[64];
@@ -207,12 +217,7 @@ int cmd_verify_points(int argc, char **argv)
         goto out;
     size_t n = hrl_set_count(set), usable = hrl_set_usable(set);
     if (o.digest) {
-        dg = calloc(n + 1, sizeof *dg);
-        if (!dg) {
-            rc = cli_errorf("out of memory");
-            goto out;
-        }
-        if ((rc = digests(&base, set, usable, dg, o.force_progress)) != 0)
+        if ((rc = alloc_digests(&base, set, n, usable, o.force_progress, &dg)) != 0)
             goto out;
     }
     /* The first point whose manifest digest differs, or which cannot be
@@ -340,12 +345,7 @@ int cmd_seal(int argc, char **argv)
         rc = EXIT_PROBLEMS;
         goto out;
     }
-    dg = calloc(n + 1, sizeof *dg);
-    if (!dg) {
-        rc = cli_errorf("out of memory");
-        goto out;
-    }
-    if ((rc = digests(&base, set, n, dg, o.force_progress)) != 0)
+    if ((rc = alloc_digests(&base, set, n, n, o.force_progress, &dg)) != 0)
         goto out;
     snprintf(tmp, sizeof tmp, "%s.tmp-%ld", o.out, (long)getpid());
     f = fopen(tmp, "wx");
