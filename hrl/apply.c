@@ -482,8 +482,14 @@ out:
 
 /* ---- in place -------------------------------------------------------------- */
 
-int hrl_apply_io(struct hv_io *disk, const hrl_set *set, size_t point, const struct hrl_progress *pr,
-                 struct hrl_restore_stats *stp, struct hv_err *e)
+/* Writes the plan for `point` through `pwrite` and ends with `flush`: the
+ * one loop behind hrl_apply_io() and hrl_apply_vhdx(). */
+typedef int (*apply_pwrite_fn)(void *dst, const void *b, size_t n, uint64_t off, struct hv_err *e);
+typedef int (*apply_flush_fn)(void *dst, struct hv_err *e);
+
+static int apply_in_place(void *dst, apply_pwrite_fn pwrite, apply_flush_fn flush, const hrl_set *set,
+                          size_t point, const struct hrl_progress *pr, struct hrl_restore_stats *stp,
+                          struct hv_err *e)
 {
     struct hrl_restore_stats stl;
     struct hrl_restore_stats *st = stp ? stp : &stl;
@@ -498,40 +504,45 @@ int hrl_apply_io(struct hv_io *disk, const hrl_set *set, size_t point, const str
     int rc = -1;
     for (size_t i = 0; i < plan.count; i++) {
         const struct hrl_extent *x = &plan.ext[i];
-        if (hv_io_pwrite(disk, w[x->write].data + x->src, (size_t)x->len, x->off, e) != 0)
+        if (pwrite(dst, w[x->write].data + x->src, (size_t)x->len, x->off, e) != 0)
             goto out;
         done += x->len;
         progress(pr, done, plan.bytes);
     }
-    rc = hv_io_flush(disk, e);
+    rc = flush(dst, e);
 out:
     hrl_plan_free(&plan);
     return rc;
 }
 
+static int io_pwrite(void *dst, const void *b, size_t n, uint64_t off, struct hv_err *e)
+{
+    return hv_io_pwrite(dst, b, n, off, e);
+}
+
+static int io_flush(void *dst, struct hv_err *e)
+{
+    return hv_io_flush(dst, e);
+}
+
+static int rw_pwrite(void *dst, const void *b, size_t n, uint64_t off, struct hv_err *e)
+{
+    return vhdx_write(dst, b, n, off, e);
+}
+
+static int rw_flush(void *dst, struct hv_err *e)
+{
+    return vhdx_flush(dst, e);
+}
+
+int hrl_apply_io(struct hv_io *disk, const hrl_set *set, size_t point, const struct hrl_progress *pr,
+                 struct hrl_restore_stats *stp, struct hv_err *e)
+{
+    return apply_in_place(disk, io_pwrite, io_flush, set, point, pr, stp, e);
+}
+
 int hrl_apply_vhdx(vhdx_rw *disk, const hrl_set *set, size_t point, const struct hrl_progress *pr,
                    struct hrl_restore_stats *stp, struct hv_err *e)
 {
-    struct hrl_restore_stats stl;
-    struct hrl_restore_stats *st = stp ? stp : &stl;
-    if (check_point(set, point, e) != 0)
-        return -1;
-    struct hrl_plan plan;
-    if (make_plan(set, point, &plan, st, e) != 0)
-        return -1;
-    size_t nall;
-    const struct hrl_write *w = hrl_set_writes(set, &nall);
-    uint64_t done = 0;
-    int rc = -1;
-    for (size_t i = 0; i < plan.count; i++) {
-        const struct hrl_extent *x = &plan.ext[i];
-        if (vhdx_write(disk, w[x->write].data + x->src, (size_t)x->len, x->off, e) != 0)
-            goto out;
-        done += x->len;
-        progress(pr, done, plan.bytes);
-    }
-    rc = vhdx_flush(disk, e);
-out:
-    hrl_plan_free(&plan);
-    return rc;
+    return apply_in_place(disk, rw_pwrite, rw_flush, set, point, pr, stp, e);
 }

@@ -330,3 +330,11 @@ const char *cli_iso8601(int64_t unix_time, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
 }
+
+int progress_opt(int opt, int *force)
+{
+    if (opt != OPT_PROGRESS && opt != OPT_NO_PROGRESS)
+        return 0;
+    *force = opt == OPT_PROGRESS;
+    return 1;
+}

@@ -81,6 +81,15 @@ void progress_start(struct progress *p, const char *label, uint64_t total, int f
 void progress_update(struct progress *p, uint64_t done);
 void progress_stop(struct progress *p);
 
+/* --progress / --no-progress, for getopt_long tables and loops. */
+#define OPT_PROGRESS 0x1101
+#define OPT_NO_PROGRESS 0x1102
+#define PROGRESS_LONGOPTS                                   \
+    { "progress", no_argument, 0, OPT_PROGRESS },           \
+    { "no-progress", no_argument, 0, OPT_NO_PROGRESS }
+/* Sets *force (1 / 0) for OPT_PROGRESS / OPT_NO_PROGRESS. @return 1 consumed, 0 not ours. */
+int progress_opt(int opt, int *force);
+
 /* Formats bytes as "1.5 GiB". */
 const char *cli_human(uint64_t bytes, char *buf, size_t len);
 /* Formats a Unix time as ISO-8601 UTC "2017-02-08T04:13:00Z". */

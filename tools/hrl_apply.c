@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,19 +48,20 @@ static int is_vhdx(const char *path, int *yes)
 
 int cmd_apply(int argc, char **argv)
 {
-    enum { O_PROGRESS = 256, O_NO_PROGRESS };
     static const struct option opts[] = {
         { "target", required_argument, 0, 't' }, { "point", required_argument, 0, 'p' },
         { "until", required_argument, 0, 'u' },  { "log", required_argument, 0, 'l' },
         { "ignore-guid", no_argument, 0, 'g' },  { "json", no_argument, 0, 'j' },
         { "guid", required_argument, 0, 'G' },
-        { "progress", no_argument, 0, O_PROGRESS }, { "no-progress", no_argument, 0, O_NO_PROGRESS },
+        PROGRESS_LONGOPTS,
         { "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
     };
     const char *target = NULL, *guid = NULL;
     struct ps_select sel = { 0 };
     int ignore_guid = 0, json = 0, force_progress = -1, c;
     while ((c = getopt_long(argc, argv, "t:p:u:l:gG:jh", opts, NULL)) != -1) {
+        if (progress_opt(c, &force_progress))
+            continue;
         switch (c) {
         case 't': target = optarg; break;
         case 'p': sel.point = optarg; break;
@@ -68,8 +70,6 @@ int cmd_apply(int argc, char **argv)
         case 'g': ignore_guid = 1; break;
         case 'G': guid = optarg; break;
         case 'j': json = 1; break;
-        case O_PROGRESS: force_progress = 1; break;
-        case O_NO_PROGRESS: force_progress = 0; break;
         case 'h': return cli_help(SYNOPSIS, DETAILS);
         default: return cli_usage("apply", SYNOPSIS, "unknown option");
         }
@@ -130,14 +130,10 @@ int cmd_apply(int argc, char **argv)
     }
     if ((rc = ps_set_open(&logs, &desc, ignore_guid, &pl, &set)) != 0)
         goto out;
-    if (hrl_set_problems(set)) {
-        cli_errorf("refusing to apply: %zu problem%s in the logs (listed above); '%s' not touched",
-                   pl.n, pl.n == 1 ? "" : "s", target);
-        rc = EXIT_PROBLEMS;
-        goto out;
-    }
+    char note[PATH_MAX + 16];
+    snprintf(note, sizeof note, "'%s' not touched", target);
     size_t point;
-    if ((rc = ps_select_point(set, &sel, &point)) != 0)
+    if ((rc = ps_select_sound_point(set, &pl, &sel, "apply", note, &point)) != 0)
         goto out;
 
     struct ps_progress pp;

@@ -165,13 +165,10 @@ int cmd_dump(int argc, char **argv)
         return cli_usage("dump", SYNOPSIS, "--json and --csv exclude each other");
     const char *path = argv[optind];
     struct hrl_plist pl;
-    hrl_plist_init(&pl, path, 0);
     hrl_log *log;
-    int rc = hrl_tool_open(path, flags, &pl, &log);
-    if (rc) {
-        hrl_plist_free(&pl);
+    int rc = hrl_tool_open_file(path, flags, &pl, &log);
+    if (rc)
         return rc;
-    }
     if (csv && dump_csv(log)) {
         hrl_close(log);
         hrl_plist_free(&pl);

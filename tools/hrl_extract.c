@@ -132,13 +132,10 @@ int cmd_extract(int argc, char **argv)
         return cli_usage("extract", SYNOPSIS, "--json prints the map on stdout: give -o OUT");
     const char *path = argv[optind];
     struct hrl_plist pl;
-    hrl_plist_init(&pl, path, 0);
     hrl_log *log;
-    int rc = hrl_tool_open(path, flags, &pl, &log);
-    if (rc) {
-        hrl_plist_free(&pl);
+    int rc = hrl_tool_open_file(path, flags, &pl, &log);
+    if (rc)
         return rc;
-    }
     int fd = out ? open(out, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
     FILE *tf = NULL;
     if (!out) {

@@ -113,31 +113,18 @@ static void print_json(const char *path, const struct hrl_info *in, uint64_t dis
 
 int cmd_info(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "json", no_argument, 0, 'j' }, { "salvage", no_argument, 0, 's' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
-    };
-    int json = 0, c;
-    unsigned flags = 0;
-    while ((c = getopt_long(argc, argv, "jsh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = 1; break;
-        case 's': flags |= HRL_OPEN_SALVAGE; break;
-        case 'h': return cli_help(SYNOPSIS, DETAILS);
-        default: return cli_usage("info", SYNOPSIS, "unknown option");
-        }
-    }
+    int json, st;
+    unsigned flags;
+    if (hrl_json_salvage_args(argc, argv, "info", SYNOPSIS, DETAILS, &json, &flags, &st) != 0)
+        return st;
     if (optind + 1 != argc)
         return cli_usage("info", SYNOPSIS, "one FILE expected");
     const char *path = argv[optind];
     struct hrl_plist pl;
-    hrl_plist_init(&pl, path, 0);
     hrl_log *log;
-    int rc = hrl_tool_open(path, flags, &pl, &log);
-    if (rc) {
-        hrl_plist_free(&pl);
+    int rc = hrl_tool_open_file(path, flags, &pl, &log);
+    if (rc)
         return rc;
-    }
     struct ivset iv;
     /* HVK_TEST_IVSET_CAP shrinks the buffer so tests reach the spill path. */
     const char *cap_env = getenv("HVK_TEST_IVSET_CAP");

@@ -56,14 +56,10 @@ int cmd_points(int argc, char **argv)
     if (optind >= argc)
         return cli_usage("points", SYNOPSIS, "LOG expected");
     struct ps_logs logs;
-    int rc = ps_logs_expand(argv + optind, (size_t)(argc - optind), &logs);
+    struct ps_base base;
+    int rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), base_path, &chain.o, &logs, &base);
     if (rc)
         return rc;
-    struct ps_base base;
-    if ((rc = ps_base_open(base_path, &chain.o, &base)) != 0) {
-        ps_logs_free(&logs);
-        return rc;
-    }
     struct ps_plist pl = { 0 };
     hrl_set *set = NULL;
     if ((rc = ps_set_open(&logs, &base.desc, ignore_guid, &pl, &set)) != 0)

@@ -123,6 +123,17 @@ void ps_base_close(struct ps_base *b)
     b->img = NULL;
 }
 
+int ps_logs_base_open(char **args, size_t nargs, const char *base_path, const struct vhdx_open_opts *o,
+                      struct ps_logs *logs, struct ps_base *base)
+{
+    int rc = ps_logs_expand(args, nargs, logs);
+    if (rc)
+        return rc;
+    if ((rc = ps_base_open(base_path, o, base)) != 0)
+        ps_logs_free(logs);
+    return rc;
+}
+
 void ps_plist_cb(void *ctx, const struct hrl_set_problem *p)
 {
     struct ps_plist *pl = ctx;
@@ -236,6 +247,17 @@ int ps_select_point(const hrl_set *set, const struct ps_select *sel, size_t *poi
     }
     *point = n;
     return 0;
+}
+
+int ps_select_sound_point(const hrl_set *set, const struct ps_plist *pl, const struct ps_select *sel,
+                          const char *verb, const char *note, size_t *point)
+{
+    if (hrl_set_problems(set)) {
+        cli_errorf("refusing to %s: %zu problem%s in the logs (listed above); %s", verb, pl->n,
+                   pl->n == 1 ? "" : "s", note);
+        return EXIT_PROBLEMS;
+    }
+    return ps_select_point(set, sel, point);
 }
 
 static void progress_cb(void *ctx, uint64_t done, uint64_t total)

@@ -35,6 +35,11 @@ struct ps_base {
 int ps_base_open(const char *path, const struct vhdx_open_opts *o, struct ps_base *b);
 void ps_base_close(struct ps_base *b);
 
+/* ps_logs_expand() then ps_base_open(): on failure nothing stays allocated.
+ * @return 0, or an exit status after printing the error. */
+int ps_logs_base_open(char **args, size_t nargs, const char *base_path, const struct vhdx_open_opts *o,
+                      struct ps_logs *logs, struct ps_base *base);
+
 /* Problems of the set, printed to stderr ("hrl: 'F': WHAT at 0xOFF: MSG [kind]")
  * unless quiet, the first ones kept for JSON and for verify's report. */
 struct ps_problem {
@@ -64,6 +69,12 @@ struct ps_select {
     const char *point, *until, *log;
 };
 int ps_select_point(const hrl_set *set, const struct ps_select *sel, size_t *point);
+
+/* For the commands that write a point (restore, apply): refuses a set with
+ * problems ("refusing to VERB: N problems in the logs (listed above); NOTE"),
+ * else resolves the point as ps_select_point(). @return 0 and *point, or an exit status. */
+int ps_select_sound_point(const hrl_set *set, const struct ps_plist *pl, const struct ps_select *sel,
+                          const char *verb, const char *note, size_t *point);
 
 /* Progress on stderr when it is a terminal (--progress / --no-progress force). */
 struct ps_progress {

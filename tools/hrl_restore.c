@@ -36,14 +36,13 @@
 
 int cmd_restore(int argc, char **argv)
 {
-    enum { O_PROGRESS = 256, O_NO_PROGRESS };
     static const struct option opts[] = {
         { "base", required_argument, 0, 'b' },   { "out", required_argument, 0, 'o' },
         { "point", required_argument, 0, 'p' },  { "until", required_argument, 0, 'u' },
         { "log", required_argument, 0, 'l' },    { "flatten", no_argument, 0, 'f' },
         { "ignore-guid", no_argument, 0, 'g' },  CHAIN_LONGOPTS,
             { "json", no_argument, 0, 'j' },
-        { "progress", no_argument, 0, O_PROGRESS }, { "no-progress", no_argument, 0, O_NO_PROGRESS },
+        PROGRESS_LONGOPTS,
         { "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
     };
     const char *base_path = NULL, *out = NULL;
@@ -57,6 +56,8 @@ int cmd_restore(int argc, char **argv)
             return cli_usage("restore", SYNOPSIS, "bad --map or --search-path value");
         if (r > 0)
             continue;
+        if (progress_opt(c, &force_progress))
+            continue;
         switch (c) {
         case 'b': base_path = optarg; break;
         case 'o': out = optarg; break;
@@ -66,8 +67,6 @@ int cmd_restore(int argc, char **argv)
         case 'f': flatten = 1; break;
         case 'g': ignore_guid = 1; break;
         case 'j': json = 1; break;
-        case O_PROGRESS: force_progress = 1; break;
-        case O_NO_PROGRESS: force_progress = 0; break;
         case 'h': return cli_help(SYNOPSIS, DETAILS);
         default: return cli_usage("restore", SYNOPSIS, "unknown option");
         }
@@ -78,26 +77,16 @@ int cmd_restore(int argc, char **argv)
         return cli_usage("restore", SYNOPSIS, "LOG expected");
 
     struct ps_logs logs;
-    int rc = ps_logs_expand(argv + optind, (size_t)(argc - optind), &logs);
+    struct ps_base base;
+    int rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), base_path, &chain.o, &logs, &base);
     if (rc)
         return rc;
-    struct ps_base base;
-    if ((rc = ps_base_open(base_path, &chain.o, &base)) != 0) {
-        ps_logs_free(&logs);
-        return rc;
-    }
     struct ps_plist pl = { 0 };
     hrl_set *set = NULL;
     if ((rc = ps_set_open(&logs, &base.desc, ignore_guid, &pl, &set)) != 0)
         goto out;
-    if (hrl_set_problems(set)) {
-        cli_errorf("refusing to restore: %zu problem%s in the logs (listed above); nothing written",
-                   pl.n, pl.n == 1 ? "" : "s");
-        rc = EXIT_PROBLEMS;
-        goto out;
-    }
     size_t point;
-    if ((rc = ps_select_point(set, &sel, &point)) != 0)
+    if ((rc = ps_select_sound_point(set, &pl, &sel, "restore", "nothing written", &point)) != 0)
         goto out;
 
     struct ps_progress pp;

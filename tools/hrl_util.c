@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,36 @@ int hrl_tool_open(const char *path, unsigned flags, struct hrl_plist *pl, hrl_lo
     if (!pl->n || pl->quiet)
         cli_error(&err);
     return hrl_exit_for(err.code);
+}
+
+int hrl_tool_open_file(const char *path, unsigned flags, struct hrl_plist *pl, hrl_log **log)
+{
+    hrl_plist_init(pl, path, 0);
+    int rc = hrl_tool_open(path, flags, pl, log);
+    if (rc)
+        hrl_plist_free(pl);
+    return rc;
+}
+
+int hrl_json_salvage_args(int argc, char **argv, const char *cmd, const char *syn, const char *details,
+                          int *json, unsigned *flags, int *status)
+{
+    static const struct option opts[] = {
+        { "json", no_argument, 0, 'j' }, { "salvage", no_argument, 0, 's' },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+    };
+    int c;
+    *json = 0;
+    *flags = 0;
+    while ((c = getopt_long(argc, argv, "jsh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': *json = 1; break;
+        case 's': *flags |= HRL_OPEN_SALVAGE; break;
+        case 'h': *status = cli_help(syn, details); return -1;
+        default: *status = cli_usage(cmd, syn, "unknown option"); return -1;
+        }
+    }
+    return 0;
 }
 
 const char *hrl_time_str(uint32_t t, char *buf, size_t len)

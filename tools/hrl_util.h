@@ -27,6 +27,14 @@ void hrl_plist_json(struct json *j, const char *key, const struct hrl_plist *pl)
 /* Opens `path` with problems going to pl. @return 0, or an exit status (1 when
  * the file is not a usable log, 2 for I/O) after printing the error. */
 int hrl_tool_open(const char *path, unsigned flags, struct hrl_plist *pl, hrl_log **log);
+/* hrl_plist_init(pl, path, 0), then hrl_tool_open(); on failure pl is freed. */
+int hrl_tool_open_file(const char *path, unsigned flags, struct hrl_plist *pl, hrl_log **log);
+
+/* Parses `[--json] [--salvage]` (info, verify): *json, *flags (HRL_OPEN_SALVAGE).
+ * @return 0 to go on (FILEs from argv[optind]), or -1 with *status the exit
+ * status after --help or a usage error was printed. */
+int hrl_json_salvage_args(int argc, char **argv, const char *cmd, const char *syn, const char *details,
+                          int *json, unsigned *flags, int *status);
 
 /* Exit status of an hv_code: FORMAT/CORRUPT/UNSUPPORTED/MISMATCH 1, others 2. */
 int hrl_exit_for(enum hv_code c);

@@ -43,20 +43,10 @@ int cmd_verify(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (!strncmp(argv[i], "--base", 6) && (argv[i][6] == 0 || argv[i][6] == '='))
             return cmd_verify_points(argc, argv);
-    static const struct option opts[] = {
-        { "json", no_argument, 0, 'j' }, { "salvage", no_argument, 0, 's' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
-    };
-    int json = 0, c;
-    unsigned flags = 0;
-    while ((c = getopt_long(argc, argv, "jsh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = 1; break;
-        case 's': flags |= HRL_OPEN_SALVAGE; break;
-        case 'h': return cli_help(SYNOPSIS, DETAILS);
-        default: return cli_usage("verify", SYNOPSIS, "unknown option");
-        }
-    }
+    int json, st;
+    unsigned flags;
+    if (hrl_json_salvage_args(argc, argv, "verify", SYNOPSIS, DETAILS, &json, &flags, &st) != 0)
+        return st;
     if (optind >= argc)
         return cli_usage("verify", SYNOPSIS, "FILE expected");
     size_t n = (size_t)(argc - optind);

@@ -66,6 +66,16 @@ static int digests(struct ps_base *base, const hrl_set *set, size_t upto, struct
     return 0;
 }
 
+/* Allocates out[0..n] and fills points 0..upto (digests()). @return 0 or an exit status. */
+static int alloc_digests(struct ps_base *base, const hrl_set *set, size_t n, size_t upto, int force,
+                         struct pdigest **out)
+{
+    *out = calloc(n + 1, sizeof **out);
+    if (!*out)
+        return cli_errorf("out of memory");
+    return digests(base, set, upto, *out, force);
+}
+
 struct mpoint {
     size_t k;
     char uid[64];
@@ -141,13 +151,12 @@ struct vopts {
 
 static int parse(int argc, char **argv, struct vopts *o, int seal)
 {
-    enum { O_PROGRESS = 256, O_NO_PROGRESS };
     static const struct option opts[] = {
         { "base", required_argument, 0, 'b' },       { "digest", no_argument, 0, 'd' },
         { "manifest", required_argument, 0, 'M' },  { "json", no_argument, 0, 'j' },
         { "ignore-guid", no_argument, 0, 'g' },      CHAIN_LONGOPTS,
                 { "output", required_argument, 0, 'o' },
-        { "progress", no_argument, 0, O_PROGRESS },  { "no-progress", no_argument, 0, O_NO_PROGRESS },
+        PROGRESS_LONGOPTS,
         { "help", no_argument, 0, 'h' },             { 0, 0, 0, 0 },
     };
     const char *cmd = seal ? "seal" : "verify", *syn = seal ? SSYNOPSIS : VSYNOPSIS;
@@ -162,6 +171,8 @@ static int parse(int argc, char **argv, struct vopts *o, int seal)
             return cli_usage(cmd, syn, "bad --map or --search-path value");
         if (r > 0)
             continue;
+        if (progress_opt(c, &o->force_progress))
+            continue;
         switch (c) {
         case 'b': o->base_path = optarg; break;
         case 'd': o->digest = 1; break;
@@ -169,8 +180,6 @@ static int parse(int argc, char **argv, struct vopts *o, int seal)
         case 'j': o->json = 1; break;
         case 'g': o->ignore_guid = 1; break;
         case 'o': o->out = optarg; break;
-        case O_PROGRESS: o->force_progress = 1; break;
-        case O_NO_PROGRESS: o->force_progress = 0; break;
         case 'h': cli_help(syn, seal ? SDETAILS : VDETAILS); return -1;
         default: return cli_usage(cmd, syn, "unknown option");
         }
@@ -193,13 +202,9 @@ int cmd_verify_points(int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     struct ps_logs logs;
-    if ((rc = ps_logs_expand(argv + optind, (size_t)(argc - optind), &logs)) != 0)
-        return rc;
     struct ps_base base;
-    if ((rc = ps_base_open(o.base_path, &o.chain.o, &base)) != 0) {
-        ps_logs_free(&logs);
+    if ((rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), o.base_path, &o.chain.o, &logs, &base)) != 0)
         return rc;
-    }
     struct ps_plist pl = { 0 };
     pl.quiet = o.json;
     hrl_set *set = NULL;
@@ -212,12 +217,7 @@ int cmd_verify_points(int argc, char **argv)
         goto out;
     size_t n = hrl_set_count(set), usable = hrl_set_usable(set);
     if (o.digest) {
-        dg = calloc(n + 1, sizeof *dg);
-        if (!dg) {
-            rc = cli_errorf("out of memory");
-            goto out;
-        }
-        if ((rc = digests(&base, set, usable, dg, o.force_progress)) != 0)
+        if ((rc = alloc_digests(&base, set, n, usable, o.force_progress, &dg)) != 0)
             goto out;
     }
     /* The first point whose manifest digest differs, or which cannot be
@@ -328,13 +328,9 @@ int cmd_seal(int argc, char **argv)
     if (access(o.out, F_OK) == 0)
         return cli_errorf("'%s': file exists; refusing to overwrite", o.out);
     struct ps_logs logs;
-    if ((rc = ps_logs_expand(argv + optind, (size_t)(argc - optind), &logs)) != 0)
-        return rc;
     struct ps_base base;
-    if ((rc = ps_base_open(o.base_path, &o.chain.o, &base)) != 0) {
-        ps_logs_free(&logs);
+    if ((rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), o.base_path, &o.chain.o, &logs, &base)) != 0)
         return rc;
-    }
     struct ps_plist pl = { 0 };
     hrl_set *set = NULL;
     struct pdigest *dg = NULL;
@@ -349,12 +345,7 @@ int cmd_seal(int argc, char **argv)
         rc = EXIT_PROBLEMS;
         goto out;
     }
-    dg = calloc(n + 1, sizeof *dg);
-    if (!dg) {
-        rc = cli_errorf("out of memory");
-        goto out;
-    }
-    if ((rc = digests(&base, set, n, dg, o.force_progress)) != 0)
+    if ((rc = alloc_digests(&base, set, n, n, o.force_progress, &dg)) != 0)
         goto out;
     snprintf(tmp, sizeof tmp, "%s.tmp-%ld", o.out, (long)getpid());
     f = fopen(tmp, "wx");

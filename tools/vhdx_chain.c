@@ -26,34 +26,12 @@ static const char *linkage_name(int l)
 
 int cmd_chain(int argc, char **argv)
 {
-    static const struct option lo[] = { { "json", no_argument, 0, 'j' },
-                                        { "help", no_argument, 0, 'h' },
-                                        CHAIN_LONGOPTS,
-                                        { 0, 0, 0, 0 } };
-    int as_json = 0, c;
+    int as_json, rc;
     struct chain_opts co;
-    chain_opts_init(&co);
-    while ((c = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
-        int r = chain_opt(&co, c, optarg);
-        if (r == 1)
-            continue;
-        if (r < 0) {
-            chain_opts_free(&co);
-            return cli_usage("chain", SYN, "malformed option value '%s'", optarg);
-        }
-        if (c == 'j')
-            as_json = 1;
-        else {
-            chain_opts_free(&co);
-            return c == 'h' ? cli_help(SYN, HELP) : cli_usage("chain", SYN, "unknown option");
-        }
-    }
-    if (optind + 1 != argc) {
-        chain_opts_free(&co);
-        return cli_usage("chain", SYN, "expected one FILE");
-    }
+    if (chain_file_args(argc, argv, "chain", SYN, HELP, &as_json, &co, &rc) != 0)
+        return rc;
     vhdx *img;
-    int rc = open_image(argv[optind], &co, 0, &img);
+    rc = open_image(argv[optind], &co, 0, &img);
     chain_opts_free(&co);
     if (rc)
         return rc;

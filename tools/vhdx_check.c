@@ -45,37 +45,12 @@ static void on_problem(const struct vhdx_problem *p, void *vctx)
 
 int cmd_check(int argc, char **argv)
 {
-    static const struct option lo[] = { { "json", no_argument, 0, 'j' },
-                                        { "help", no_argument, 0, 'h' },
-                                        CHAIN_LONGOPTS,
-                                        { 0, 0, 0, 0 } };
     struct out o;
     memset(&o, 0, sizeof o);
     struct chain_opts co;
-    chain_opts_init(&co);
-    int c;
-    while ((c = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
-        int r = chain_opt(&co, c, optarg);
-        if (r == 1)
-            continue;
-        if (r < 0) {
-            chain_opts_free(&co);
-            return cli_usage("check", SYN, "malformed option value '%s'", optarg);
-        }
-        if (c == 'j')
-            o.json = 1;
-        else if (c == 'h') {
-            chain_opts_free(&co);
-            return cli_help(SYN, HELP);
-        } else {
-            chain_opts_free(&co);
-            return cli_usage("check", SYN, "unknown option");
-        }
-    }
-    if (optind + 1 != argc) {
-        chain_opts_free(&co);
-        return cli_usage("check", SYN, "expected one FILE");
-    }
+    int st;
+    if (chain_file_args(argc, argv, "check", SYN, HELP, &o.json, &co, &st) != 0)
+        return st;
     if (o.json) {
         json_init(&o.j, stdout);
         json_obj_begin(&o.j, NULL);

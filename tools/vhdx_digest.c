@@ -33,11 +33,10 @@ static void on_progress(void *ctx, uint64_t done)
 
 int cmd_digest(int argc, char **argv)
 {
-    enum { O_PROGRESS = 256, O_NO_PROGRESS };
     static const struct option opts[] = {
         { "sha256", no_argument, 0, 's' },          { "json", no_argument, 0, 'j' },
         CHAIN_LONGOPTS,
-        { "progress", no_argument, 0, O_PROGRESS }, { "no-progress", no_argument, 0, O_NO_PROGRESS },
+        PROGRESS_LONGOPTS,
         { "help", no_argument, 0, 'h' },            { 0, 0, 0, 0 },
     };
     int sha = 0, json = 0, force = -1, c;
@@ -51,11 +50,11 @@ int cmd_digest(int argc, char **argv)
         }
         if (r > 0)
             continue;
+        if (progress_opt(c, &force))
+            continue;
         switch (c) {
         case 's': sha = 1; break;
         case 'j': json = 1; break;
-        case O_PROGRESS: force = 1; break;
-        case O_NO_PROGRESS: force = 0; break;
         case 'h': chain_opts_free(&co); return cli_help(SYNOPSIS, DETAILS);
         default: chain_opts_free(&co); return cli_usage("digest", SYNOPSIS, "unknown option");
         }

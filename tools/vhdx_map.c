@@ -57,35 +57,13 @@ static int on_run(const struct vhdx_run *r, void *vctx)
 
 int cmd_map(int argc, char **argv)
 {
-    static const struct option lo[] = { { "json", no_argument, 0, 'j' },
-                                        { "help", no_argument, 0, 'h' },
-                                        CHAIN_LONGOPTS,
-                                        { 0, 0, 0, 0 } };
     struct out o = { 0 };
     struct chain_opts co;
-    chain_opts_init(&co);
-    int c;
-    while ((c = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
-        int r = chain_opt(&co, c, optarg);
-        if (r == 1)
-            continue;
-        if (r < 0) {
-            chain_opts_free(&co);
-            return cli_usage("map", SYN, "malformed option value '%s'", optarg);
-        }
-        if (c == 'j')
-            o.json = 1;
-        else {
-            chain_opts_free(&co);
-            return c == 'h' ? cli_help(SYN, HELP) : cli_usage("map", SYN, "unknown option");
-        }
-    }
-    if (optind + 1 != argc) {
-        chain_opts_free(&co);
-        return cli_usage("map", SYN, "expected one FILE");
-    }
+    int rc;
+    if (chain_file_args(argc, argv, "map", SYN, HELP, &o.json, &co, &rc) != 0)
+        return rc;
     vhdx *img;
-    int rc = open_image(argv[optind], &co, 0, &img);
+    rc = open_image(argv[optind], &co, 0, &img);
     chain_opts_free(&co);
     if (rc)
         return rc;

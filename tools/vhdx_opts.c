@@ -61,3 +61,38 @@ int open_image(const char *path, const struct chain_opts *c, unsigned extra_flag
         return cli_error(&e);
     return EXIT_OK;
 }
+
+int chain_file_args(int argc, char **argv, const char *cmd, const char *syn, const char *help, int *json,
+                    struct chain_opts *co, int *status)
+{
+    static const struct option lo[] = { { "json", no_argument, 0, 'j' },
+                                        { "help", no_argument, 0, 'h' },
+                                        CHAIN_LONGOPTS,
+                                        { 0, 0, 0, 0 } };
+    *json = 0;
+    chain_opts_init(co);
+    int c;
+    while ((c = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
+        int r = chain_opt(co, c, optarg);
+        if (r == 1)
+            continue;
+        if (r < 0) {
+            chain_opts_free(co);
+            *status = cli_usage(cmd, syn, "malformed option value '%s'", optarg);
+            return -1;
+        }
+        if (c == 'j') {
+            *json = 1;
+        } else {
+            chain_opts_free(co);
+            *status = c == 'h' ? cli_help(syn, help) : cli_usage(cmd, syn, "unknown option");
+            return -1;
+        }
+    }
+    if (optind + 1 != argc) {
+        chain_opts_free(co);
+        *status = cli_usage(cmd, syn, "expected one FILE");
+        return -1;
+    }
+    return 0;
+}

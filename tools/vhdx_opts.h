@@ -30,4 +30,11 @@ void chain_opts_free(struct chain_opts *c);
 /* Opens FILE with the options; prints the error. Returns an exit status. */
 int open_image(const char *path, const struct chain_opts *c, unsigned extra_flags, vhdx **out);
 
+/* Parses `CMD [--json] [chain options] FILE` (chain, map, check): *json and
+ * `c` (initialised here) filled, FILE is argv[optind]. @return 0 to go on
+ * (the caller frees `c`), or -1 with `c` freed and *status the exit status
+ * after the usage error or --help was printed. */
+int chain_file_args(int argc, char **argv, const char *cmd, const char *syn, const char *help, int *json,
+                    struct chain_opts *c, int *status);
+
 #endif

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hv_hex.h"
+
 /* Pieces read per call to the source: big enough to amortise a chain walk,
  * small enough to stay in L2/L3 while hashing. */
 #define READ_PIECES 4
@@ -211,22 +213,11 @@ char *hv_digest_hex(const uint8_t d[HV_DIGEST_LEN], char *buf)
     return buf;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int hv_digest_parse(const char *s, uint8_t out[HV_DIGEST_LEN])
 {
     for (int i = 0; i < HV_DIGEST_LEN; i++) {
-        int hi = hexval(s[2 * i]);
-        int lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
+        int hi = hv_hex_digit(s[2 * i]);
+        int lo = hi < 0 ? -1 : hv_hex_digit(s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <uuid/uuid.h>
 
+#include "hv_hex.h"
+
 /* Text order of the 16 bytes: Data1 and Data2/Data3 are little-endian on disk. */
 static const int text_order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
 
@@ -22,17 +24,6 @@ char *hv_guid_format(const struct hv_guid *g, int braces, char *buf)
         *p++ = '}';
     *p = 0;
     return buf;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 int hv_guid_parse(const char *s, size_t len, struct hv_guid *out)
@@ -53,7 +44,7 @@ int hv_guid_parse(const char *s, size_t len, struct hv_guid *out)
                 return -1;
             pos++;
         }
-        int hi = hexval(s[pos]), lo = hexval(s[pos + 1]);
+        int hi = hv_hex_digit(s[pos]), lo = hv_hex_digit(s[pos + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         g.b[text_order[i]] = (uint8_t)(hi << 4 | lo);

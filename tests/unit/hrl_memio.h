@@ -86,6 +86,8 @@ static const struct hv_io_ops mem_ops = { mem_pread, mem_pwrite, mem_flush, mem_
 static inline struct hv_io *memio(struct memfile *m)
 {
     struct hv_io *io = calloc(1, sizeof *io);
+    if (!io)
+        return NULL;
     io->ops = &mem_ops;
     io->ctx = m;
     return io;
@@ -97,7 +99,7 @@ struct plog {
     struct hrl_problem p[64];
 };
 
-static void plog_cb(void *ctx, const struct hrl_problem *p)
+static inline void plog_cb(void *ctx, const struct hrl_problem *p)
 {
     struct plog *l = ctx;
     if (l->n < 64)

@@ -7,51 +7,10 @@
 #include <string.h>
 
 #include "hrl.h"
+#include "hrl_memio.h" /* tests/unit: the in-memory hv_io the writer writes into */
 #include "hv_io.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
-
-struct mem {
-    uint8_t *p;
-    size_t len, cap;
-};
-
-static int m_pread(struct hv_io *io, void *b, size_t n, uint64_t off, struct hv_err *e)
-{
-    (void)io, (void)b, (void)n, (void)off, (void)e;
-    return -1; /* the writer never reads */
-}
-
-static int m_pwrite(struct hv_io *io, const void *b, size_t n, uint64_t off, struct hv_err *e)
-{
-    struct mem *m = io->ctx;
-    if (off + n > m->cap) {
-        size_t cap = m->cap ? m->cap : 16384;
-        while (cap < off + n)
-            cap *= 2;
-        uint8_t *p = realloc(m->p, cap);
-        if (!p)
-            return hv_failx(e, HV_NOMEM, "write", "out of memory");
-        memset(p + m->cap, 0, cap - m->cap);
-        m->p = p;
-        m->cap = cap;
-    }
-    memcpy(m->p + off, b, n);
-    if (off + n > m->len)
-        m->len = off + n;
-    return 0;
-}
-
-static int m_flush(struct hv_io *io, struct hv_err *e) { (void)io, (void)e; return 0; }
-static int m_trunc(struct hv_io *io, uint64_t s, struct hv_err *e) { (void)io, (void)s, (void)e; return 0; }
-static int m_size(struct hv_io *io, uint64_t *s, struct hv_err *e)
-{
-    (void)e;
-    *s = ((struct mem *)io->ctx)->len;
-    return 0;
-}
-static void m_close(struct hv_io *io) { free(io); }
-static const struct hv_io_ops ops = { m_pread, m_pwrite, m_flush, m_trunc, m_size, m_close };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -66,11 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.empty_first_block = data[1] & 1;
     o.no_data_checksum = (data[1] >> 1) & 1;
     o.created = 1;
-    struct mem m = { 0 };
-    struct hv_io *io = calloc(1, sizeof *io);
+    struct memfile m = { 0 };
+    struct hv_io *io = memio(&m);
     CHECK(io);
-    io->ops = &ops;
-    io->ctx = &m;
     hrl_writer *w;
     struct hv_err err;
     CHECK(hrl_writer_open_io(io, &o, &w, &err) == 0);
