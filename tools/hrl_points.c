@@ -25,7 +25,8 @@ static const char *verdict(const hrl_set *set, size_t k)
     return L->problems || !L->log ? "problems" : "unusable";
 }
 
-int cmd_points(int argc, char **argv)
+/* The body; cmd_points owns the chain options so every return path frees them. */
+static int points_main(int argc, char **argv, struct chain_opts *chain)
 {
     static const struct option opts[] = {
         { "base", required_argument, 0, 'b' },       { "json", no_argument, 0, 'j' },
@@ -35,10 +36,8 @@ int cmd_points(int argc, char **argv)
     };
     const char *base_path = NULL;
     int json = 0, ignore_guid = 0, c;
-    struct chain_opts chain;
-    chain_opts_init(&chain);
     while ((c = getopt_long(argc, argv, "b:jgh", opts, NULL)) != -1) {
-        int r = chain_opt(&chain, c, optarg);
+        int r = chain_opt(chain, c, optarg);
         if (r < 0)
             return cli_usage("points", SYNOPSIS, "bad --map or --search-path value");
         if (r > 0)
@@ -57,7 +56,7 @@ int cmd_points(int argc, char **argv)
         return cli_usage("points", SYNOPSIS, "LOG expected");
     struct ps_logs logs;
     struct ps_base base;
-    int rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), base_path, &chain.o, &logs, &base);
+    int rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), base_path, &chain->o, &logs, &base);
     if (rc)
         return rc;
     struct ps_plist pl = { 0 };
@@ -132,6 +131,14 @@ out:
     ps_plist_free(&pl);
     ps_base_close(&base);
     ps_logs_free(&logs);
+    return rc;
+}
+
+int cmd_points(int argc, char **argv)
+{
+    struct chain_opts chain;
+    chain_opts_init(&chain);
+    int rc = points_main(argc, argv, &chain);
     chain_opts_free(&chain);
     return rc;
 }

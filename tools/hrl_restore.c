@@ -34,7 +34,8 @@
     "  --search-path DIR, --map WIN=LOCAL   find BASE's own parents (as 'vhdx cat')\n"        \
     "  --[no-]progress   progress on stderr (default: when stderr is a terminal)\n"
 
-int cmd_restore(int argc, char **argv)
+/* The body; cmd_restore owns the chain options so every return path frees them. */
+static int restore_main(int argc, char **argv, struct chain_opts *chain)
 {
     static const struct option opts[] = {
         { "base", required_argument, 0, 'b' },   { "out", required_argument, 0, 'o' },
@@ -48,10 +49,8 @@ int cmd_restore(int argc, char **argv)
     const char *base_path = NULL, *out = NULL;
     struct ps_select sel = { 0 };
     int flatten = 0, ignore_guid = 0, json = 0, force_progress = -1, c;
-    struct chain_opts chain;
-    chain_opts_init(&chain);
     while ((c = getopt_long(argc, argv, "b:o:p:u:l:fgjh", opts, NULL)) != -1) {
-        int r = chain_opt(&chain, c, optarg);
+        int r = chain_opt(chain, c, optarg);
         if (r < 0)
             return cli_usage("restore", SYNOPSIS, "bad --map or --search-path value");
         if (r > 0)
@@ -78,7 +77,7 @@ int cmd_restore(int argc, char **argv)
 
     struct ps_logs logs;
     struct ps_base base;
-    int rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), base_path, &chain.o, &logs, &base);
+    int rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), base_path, &chain->o, &logs, &base);
     if (rc)
         return rc;
     struct ps_plist pl = { 0 };
@@ -134,6 +133,14 @@ out:
     ps_plist_free(&pl);
     ps_base_close(&base);
     ps_logs_free(&logs);
+    return rc;
+}
+
+int cmd_restore(int argc, char **argv)
+{
+    struct chain_opts chain;
+    chain_opts_init(&chain);
+    int rc = restore_main(argc, argv, &chain);
     chain_opts_free(&chain);
     return rc;
 }
