@@ -1,0 +1,144 @@
+/* hrl_points.c: `hrl points`: the recovery points a base and its logs give:
+ * index, log, UniqueId, time range, entries, bytes, verdict. Exit 0 every
+ * point sound, 1 some point unusable, 2 usage or I/O error. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "pointset.h"
+#include "util.h"
+
+#define SYNOPSIS "points [--json] --base BASE [--ignore-guid] [--search-path DIR] [--map WIN=LOCAL] LOG..."
+#define DETAILS                                                                                  \
+    "Point 0 is BASE; point k is BASE with logs 1..k applied (chain order from the headers).\n" \
+    "For each point: the log's file and UniqueId, its first and last entry times, entries,\n"   \
+    "bytes of log data, distinct disk bytes it changes, and a verdict: ok, problems (this\n"    \
+    "log failed verification; details on stderr) or unusable (an earlier log failed).\n"
+
+static const char *verdict(const hrl_set *set, size_t k)
+{
+    if (k < hrl_set_usable(set))
+        return "ok";
+    const struct hrl_set_log *L = hrl_set_log_at(set, k);
+    return L->problems || !L->log ? "problems" : "unusable";
+}
+
+/* The body; cmd_points owns the chain options so every return path frees them. */
+static int points_main(int argc, char **argv, struct chain_opts *chain)
+{
+    static const struct option opts[] = {
+        { "base", required_argument, 0, 'b' },       { "json", no_argument, 0, 'j' },
+        { "ignore-guid", no_argument, 0, 'g' },      CHAIN_LONGOPTS,
+                { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    const char *base_path = NULL;
+    int json = 0, ignore_guid = 0, c;
+    while ((c = getopt_long(argc, argv, "b:jgh", opts, NULL)) != -1) {
+        int r = chain_opt(chain, c, optarg);
+        if (r < 0)
+            return cli_usage("points", SYNOPSIS, "bad --map or --search-path value");
+        if (r > 0)
+            continue;
+        switch (c) {
+        case 'b': base_path = optarg; break;
+        case 'j': json = 1; break;
+        case 'g': ignore_guid = 1; break;
+        case 'h': return cli_help(SYNOPSIS, DETAILS);
+        default: return cli_usage("points", SYNOPSIS, "unknown option");
+        }
+    }
+    if (!base_path)
+        return cli_usage("points", SYNOPSIS, "--base is required");
+    if (optind >= argc)
+        return cli_usage("points", SYNOPSIS, "LOG expected");
+    struct ps_logs logs;
+    struct ps_base base;
+    int rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), base_path, &chain->o, &logs, &base);
+    if (rc)
+        return rc;
+    struct ps_plist pl = { 0 };
+    hrl_set *set = NULL;
+    if ((rc = ps_set_open(&logs, &base.desc, ignore_guid, &pl, &set)) != 0)
+        goto out;
+    size_t n = hrl_set_count(set), nall;
+    const struct hrl_write *w = hrl_set_writes(set, &nall);
+    struct json j;
+    char g[40], t1[32], t2[32], h1[32], h2[32];
+    if (json) {
+        json_init(&j, stdout);
+        json_obj_begin(&j, NULL);
+        json_str(&j, "base", base_path);
+        json_u64(&j, "virtual_size", base.desc.virtual_size);
+        json_str(&j, "data_write_guid", hv_guid_format(&base.desc.data_write_guid, 1, g));
+        json_arr_begin(&j, "points");
+    } else {
+        printf("%-5s %-38s %-20s %-20s %9s %10s %10s  %s\n", "point", "log UniqueId", "first write",
+               "last write", "entries", "log data", "changed", "verdict / file");
+        printf("%-5d %-38s %-20s %-20s %9s %10s %10s  %s\n", 0, "(base)", "-", "-", "-", "-", "-",
+               base_path);
+    }
+    for (size_t k = 0; k < n; k++) {
+        const struct hrl_set_log *L = hrl_set_log_at(set, k);
+        uint64_t bytes = 0, changed = 0;
+        for (size_t i = 0; i < L->nwrites; i++)
+            bytes += w[L->first_write + i].len;
+        struct hrl_plan plan;
+        struct hv_err e;
+        if (hrl_plan_build(w + L->first_write, L->nwrites, &plan, &e) == 0) {
+            changed = plan.bytes;
+            hrl_plan_free(&plan);
+        }
+        const char *uid = L->log ? hv_guid_format(&L->info.hdr.unique_id, 1, g) : "?";
+        const char *first = L->log && L->info.entries ? hrl_time_str(L->info.first_time, t1, sizeof t1) : "-";
+        const char *last = L->log && L->info.entries ? hrl_time_str(L->info.last_time, t2, sizeof t2) : "-";
+        if (json) {
+            json_obj_begin(&j, NULL);
+            json_u64(&j, "point", k + 1);
+            json_str(&j, "file", L->path);
+            json_str(&j, "unique_id", L->log ? uid : NULL);
+            if (L->log) {
+                char pg[40];
+                json_str(&j, "previous_unique_id", hv_guid_format(&L->info.hdr.previous_unique_id, 1, pg));
+                json_str(&j, "vhd2_data_write_guid", hv_guid_format(&L->info.hdr.vhd2_guid, 1, pg));
+            }
+            json_str(&j, "first_write", L->log && L->info.entries ? first : NULL);
+            json_str(&j, "last_write", L->log && L->info.entries ? last : NULL);
+            json_u64(&j, "entries", L->nwrites);
+            json_u64(&j, "log_bytes", bytes);
+            json_u64(&j, "changed_bytes", changed);
+            json_u64(&j, "problems", L->problems);
+            json_str(&j, "verdict", verdict(set, k));
+            json_obj_end(&j);
+        } else {
+            printf("%-5zu %-38s %-20s %-20s %9zu %10s %10s  %s %s\n", k + 1, uid, first, last, L->nwrites,
+                   cli_human(bytes, h1, sizeof h1), cli_human(changed, h2, sizeof h2), verdict(set, k),
+                   L->path);
+        }
+    }
+    if (json) {
+        json_arr_end(&j);
+        json_u64(&j, "usable", hrl_set_usable(set));
+        json_u64(&j, "problems", hrl_set_problems(set));
+        json_obj_end(&j);
+        json_end(&j);
+    }
+    rc = hrl_set_usable(set) == n && !hrl_set_problems(set) ? EXIT_OK : EXIT_PROBLEMS;
+out:
+    hrl_set_close(set);
+    ps_plist_free(&pl);
+    ps_base_close(&base);
+    ps_logs_free(&logs);
+    return rc;
+}
+
+int cmd_points(int argc, char **argv)
+{
+    struct chain_opts chain;
+    chain_opts_init(&chain);
+    int rc = points_main(argc, argv, &chain);
+    chain_opts_free(&chain);
+    return rc;
+}

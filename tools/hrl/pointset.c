@@ -1,0 +1,280 @@
+/* hrl_pointset.c: shared plumbing of the recovery-point commands (see hrl_pointset.h). */
+#define _GNU_SOURCE
+#include "pointset.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "util.h"
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && !strcmp(s + a - b, suf);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int push(struct ps_logs *l, size_t *cap, char *p)
+{
+    if (!p)
+        return -1;
+    if (l->n == *cap) {
+        size_t c = *cap ? 2 * *cap : 16;
+        char **n = realloc(l->paths, c * sizeof *n);
+        if (!n) {
+            free(p);
+            return -1;
+        }
+        l->paths = n;
+        *cap = c;
+    }
+    l->paths[l->n++] = p;
+    return 0;
+}
+
+int ps_logs_expand(char **args, size_t nargs, struct ps_logs *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t cap = 0;
+    for (size_t i = 0; i < nargs; i++) {
+        struct stat st;
+        if (stat(args[i], &st) != 0) {
+            cli_errorf("'%s': %s", args[i], strerror(errno));
+            ps_logs_free(out);
+            return EXIT_ERROR;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            if (push(out, &cap, strdup(args[i])) != 0)
+                goto nomem;
+            continue;
+        }
+        DIR *d = opendir(args[i]);
+        if (!d) {
+            cli_errorf("'%s': %s", args[i], strerror(errno));
+            ps_logs_free(out);
+            return EXIT_ERROR;
+        }
+        size_t first = out->n;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            if (de->d_name[0] == '.' || !(ends_with(de->d_name, ".hrl") || ends_with(de->d_name, ".hrl.gz") ||
+                                          ends_with(de->d_name, ".HRL")))
+                continue;
+            char *p;
+            if (asprintf(&p, "%s/%s", args[i], de->d_name) < 0 || push(out, &cap, p) != 0) {
+                closedir(d);
+                goto nomem;
+            }
+        }
+        closedir(d);
+        qsort(out->paths + first, out->n - first, sizeof *out->paths, str_cmp);
+        if (out->n == first) {
+            cli_errorf("'%s': no .hrl or .hrl.gz files in this directory", args[i]);
+            ps_logs_free(out);
+            return EXIT_ERROR;
+        }
+    }
+    return 0;
+nomem:
+    ps_logs_free(out);
+    return cli_errorf("out of memory");
+}
+
+void ps_logs_free(struct ps_logs *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->paths[i]);
+    free(l->paths);
+    memset(l, 0, sizeof *l);
+}
+
+int ps_base_open(const char *path, const struct vhdx_open_opts *o, struct ps_base *b)
+{
+    memset(b, 0, sizeof *b);
+    struct hv_err e;
+    hv_err_clear(&e);
+    if (vhdx_open(path, o, &b->img, &e) != 0) {
+        hv_err_file(&e, path);
+        cli_error(&e);
+        return hrl_exit_for(e.code);
+    }
+    struct vhdx_info info;
+    vhdx_get_info(b->img, &info);
+    b->path = path;
+    b->desc.virtual_size = vhdx_virtual_size(b->img);
+    b->desc.sector_size = vhdx_logical_sector_size(b->img);
+    b->desc.has_guid = 1;
+    b->desc.data_write_guid = info.data_write_guid;
+    return 0;
+}
+
+void ps_base_close(struct ps_base *b)
+{
+    vhdx_close(b->img);
+    b->img = NULL;
+}
+
+int ps_logs_base_open(char **args, size_t nargs, const char *base_path, const struct vhdx_open_opts *o,
+                      struct ps_logs *logs, struct ps_base *base)
+{
+    int rc = ps_logs_expand(args, nargs, logs);
+    if (rc)
+        return rc;
+    if ((rc = ps_base_open(base_path, o, base)) != 0)
+        ps_logs_free(logs);
+    return rc;
+}
+
+void ps_plist_cb(void *ctx, const struct hrl_set_problem *p)
+{
+    struct ps_plist *pl = ctx;
+    pl->n++;
+    if (!pl->quiet) {
+        if (p->path)
+            fprintf(stderr, "%s: '%s': %s at 0x%" PRIx64 ": %s [%s]\n", cli_prog(), p->path, p->what,
+                    p->offset, p->msg, p->kind);
+        else
+            fprintf(stderr, "%s: %s: %s [%s]\n", cli_prog(), p->what, p->msg, p->kind);
+    }
+    if (pl->kept == pl->cap) {
+        if (pl->cap >= 1000)
+            return;
+        size_t cap = pl->cap ? 2 * pl->cap : 16;
+        struct ps_problem *k = realloc(pl->keep, cap * sizeof *k);
+        if (!k)
+            return;
+        pl->keep = k;
+        pl->cap = cap;
+    }
+    struct ps_problem *k = &pl->keep[pl->kept++];
+    k->log = p->log;
+    snprintf(k->path, sizeof k->path, "%s", p->path ? p->path : "");
+    snprintf(k->kind, sizeof k->kind, "%s", p->kind);
+    k->offset = p->offset;
+    snprintf(k->what, sizeof k->what, "%s", p->what);
+    snprintf(k->msg, sizeof k->msg, "%s", p->msg);
+}
+
+void ps_plist_free(struct ps_plist *pl)
+{
+    free(pl->keep);
+    pl->keep = NULL;
+}
+
+int ps_set_open(const struct ps_logs *logs, const struct hrl_base *base, int ignore_guid,
+                struct ps_plist *pl, hrl_set **out)
+{
+    struct hv_err e;
+    hv_err_clear(&e);
+    struct hrl_set_opts o = { ignore_guid, ps_plist_cb, pl };
+    if (hrl_set_open((const char *const *)logs->paths, logs->n, base, &o, out, &e) != 0) {
+        cli_error(&e);
+        return EXIT_ERROR;
+    }
+    return 0;
+}
+
+int ps_parse_time(const char *s, int64_t *t)
+{
+    if (s[0] == '@') {
+        char *end;
+        errno = 0;
+        long long v = strtoll(s + 1, &end, 10);
+        if (errno || end == s + 1 || *end)
+            return -1;
+        *t = v;
+        return 0;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!end)
+        end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+    if (!end || (*end && strcmp(end, "Z")))
+        return -1;
+    *t = (int64_t)timegm(&tm);
+    return 0;
+}
+
+int ps_select_point(const hrl_set *set, const struct ps_select *sel, size_t *point)
+{
+    size_t n = hrl_set_count(set);
+    int given = !!sel->point + !!sel->until + !!sel->log;
+    if (given > 1)
+        return cli_errorf("give only one of --point, --until and --log");
+    if (sel->point) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(sel->point, &end, 10);
+        if (errno || end == sel->point || *end)
+            return cli_errorf("--point: '%s' is not a number", sel->point);
+        if (v > n)
+            return cli_errorf("--point %llu: the logs give points 0..%zu", v, n);
+        *point = (size_t)v;
+        return 0;
+    }
+    if (sel->until) {
+        int64_t t;
+        if (ps_parse_time(sel->until, &t) != 0)
+            return cli_errorf("--until: '%s' is not a time (2026-01-31T12:00:00Z or @UNIX)", sel->until);
+        size_t k = 0;
+        while (k < n && (int64_t)hrl_set_log_end_time(set, k) + HRL_EPOCH_UNIX <= t)
+            k++;
+        *point = k;
+        return 0;
+    }
+    if (sel->log) {
+        struct hv_guid g;
+        if (hv_guid_parse(sel->log, strlen(sel->log), &g) != 0)
+            return cli_errorf("--log: '%s' is not a GUID", sel->log);
+        for (size_t k = 0; k < n; k++) {
+            const struct hrl_set_log *L = hrl_set_log_at(set, k);
+            if (L->log && hv_guid_eq(&L->info.hdr.unique_id, &g)) {
+                *point = k + 1;
+                return 0;
+            }
+        }
+        return cli_errorf("--log: no log with UniqueId %s among the logs given", sel->log);
+    }
+    *point = n;
+    return 0;
+}
+
+int ps_select_sound_point(const hrl_set *set, const struct ps_plist *pl, const struct ps_select *sel,
+                          const char *verb, const char *note, size_t *point)
+{
+    if (hrl_set_problems(set)) {
+        cli_errorf("refusing to %s: %zu problem%s in the logs (listed above); %s", verb, pl->n,
+                   pl->n == 1 ? "" : "s", note);
+        return EXIT_PROBLEMS;
+    }
+    return ps_select_point(set, sel, point);
+}
+
+static void progress_cb(void *ctx, uint64_t done, uint64_t total)
+{
+    struct ps_progress *pp = ctx;
+    pp->p.total = total;
+    progress_update(&pp->p, done);
+}
+
+void ps_progress_start(struct ps_progress *pp, const char *label, int force)
+{
+    progress_start(&pp->p, label, 0, force);
+    pp->hp.fn = progress_cb;
+    pp->hp.ctx = pp;
+}
+
+void ps_progress_stop(struct ps_progress *pp)
+{
+    progress_stop(&pp->p);
+}
