@@ -18,7 +18,7 @@
 #include "crash_io.h"
 #include "vhdx.h"
 #include "vhdx_write.h"
-#include "write_int.h" /* rw_set_locator, merge_copy: the steps swept alone */
+#include "write_int.h" /* vhdx_rw_set_locator, vhdx_merge_copy: the steps swept alone */
 
 #define MB (1024 * 1024)
 
@@ -272,7 +272,7 @@ static int op_relink(struct hv_io *io, const char *path, struct hv_err *e)
     vhdx_rw *w;
     if (rc != 0 || vhdx_open_rw_io(io, path, NULL, &w, e) != 0)
         return -1;
-    rc = rw_set_locator(w, &pi, e);
+    rc = vhdx_rw_set_locator(w, &pi, e);
     int rc2 = vhdx_close_rw(w, e);
     return rc || rc2 ? -1 : 0;
 }
@@ -294,7 +294,7 @@ static int op_merge(struct hv_io *io, const char *path, struct hv_err *e)
     }
     w->have_next_data_guid = 1;
     w->next_data_guid = merge_guid;
-    int rc = merge_copy(c, w, e);
+    int rc = vhdx_merge_copy(c, w, e);
     vhdx_close(c);
     int rc2 = vhdx_close_rw(w, e);
     return rc || rc2 ? -1 : 0;
@@ -443,7 +443,7 @@ int main(void)
     vhdx_close(p);
     hv_guid_random(&merge_guid);
     pi.linkage2 = merge_guid;
-    if (vhdx_open_rw(child, NULL, &w, &e) || rw_set_locator(w, &pi, &e) || vhdx_close_rw(w, &e))
+    if (vhdx_open_rw(child, NULL, &w, &e) || vhdx_rw_set_locator(w, &pi, &e) || vhdx_close_rw(w, &e))
         die(&e, "linkage2");
     struct scenario merge = { .name = "merge into parent", .file = base, .view = child, .same = 1,
                               .op = op_merge };

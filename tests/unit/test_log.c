@@ -30,7 +30,7 @@ static uint32_t put_entry(uint64_t pos, uint64_t seq, uint32_t tail, const struc
     uint32_t len = 4096 * (1 + (target ? 1 : 0));
     uint8_t *e = calloc(1, len);
     struct vhdx_log_entry h = { 0, len, tail, seq, ndesc, *g, 4 * MiB, 4 * MiB };
-    log_entry_header_encode(&h, e);
+    vhdx_log_entry_header_encode(&h, e);
     uint32_t d = 0;
     if (target) {
         uint8_t sector[4096];
@@ -38,15 +38,15 @@ static uint32_t put_entry(uint64_t pos, uint64_t seq, uint32_t tail, const struc
         sector[0] = 0xA0;
         sector[4095] = 0xAF;
         struct vhdx_log_desc desc = { 0 };
-        log_data_encode(sector, seq, &desc, e + 4096);
+        vhdx_log_data_encode(sector, seq, &desc, e + 4096);
         desc.file_offset = target;
-        log_desc_encode(&desc, e + 64 + 32 * d++);
+        vhdx_log_desc_encode(&desc, e + 64 + 32 * d++);
     }
     if (zero_off) {
         struct vhdx_log_desc z = { 0, { 0 }, { 0 }, 8192, zero_off, seq };
-        log_desc_encode(&z, e + 64 + 32 * d++);
+        vhdx_log_desc_encode(&z, e + 64 + 32 * d++);
     }
-    log_entry_seal(e, len);
+    vhdx_log_entry_seal(e, len);
     for (uint32_t i = 0; i < len; i++)
         ring[(pos + i) % RING] = e[i];
     free(e);
@@ -59,18 +59,18 @@ static void test_vector(void **state)
     guids();
     uint8_t e[4096] = { 0 };
     struct vhdx_log_entry h = { 0, 4096, 0, 1, 0, G1, 4 * MiB, 4 * MiB };
-    log_entry_header_encode(&h, e);
-    log_entry_seal(e, sizeof e);
+    vhdx_log_entry_header_encode(&h, e);
+    vhdx_log_entry_seal(e, sizeof e);
     assert_int_equal(le32(e + 4), 0xEC2BA26Bu);
     struct vhdx_log_entry back;
     struct hv_err err;
-    assert_int_equal(log_entry_parse(hv_span_make(e, 4096, 0), &G1, &back, &err), 0);
+    assert_int_equal(vhdx_log_entry_parse(hv_span_make(e, 4096, 0), &G1, &back, &err), 0);
     assert_true(back.seq == 1);
-    assert_int_equal(log_entry_parse(hv_span_make(e, 4096, 0), &G2, &back, &err), -1);
+    assert_int_equal(vhdx_log_entry_parse(hv_span_make(e, 4096, 0), &G2, &back, &err), -1);
     for (size_t n = 0; n < 4096; n += 13)
-        assert_int_equal(log_entry_parse(hv_span_make(e, n, 0), &G1, &back, &err), -1);
+        assert_int_equal(vhdx_log_entry_parse(hv_span_make(e, n, 0), &G1, &back, &err), -1);
     e[100] ^= 1;
-    assert_int_equal(log_entry_parse(hv_span_make(e, 4096, 0), &G1, &back, &err), -1);
+    assert_int_equal(vhdx_log_entry_parse(hv_span_make(e, 4096, 0), &G1, &back, &err), -1);
     assert_non_null(strstr(err.msg, "checksum"));
 }
 
@@ -82,27 +82,27 @@ static void test_entry_rules(void **state)
     uint32_t len = put_entry(0, 7, 0, &G1, 3 * MiB, 0x5A, 0);
     struct vhdx_log_entry h;
     struct hv_err e;
-    assert_int_equal(log_entry_parse(hv_span_make(ring, len, 0), &G1, &h, &e), 0);
+    assert_int_equal(vhdx_log_entry_parse(hv_span_make(ring, len, 0), &G1, &h, &e), 0);
     assert_int_equal(h.desc_count, 1);
     /* Data sector sequence mismatch (CRC fixed up so only that rule fires). */
     put_le32(ring + 4096 + LDS_OFF_SEQ_LOW, 8);
-    log_entry_seal(ring, len);
-    assert_int_equal(log_entry_parse(hv_span_make(ring, len, 0), &G1, &h, &e), -1);
+    vhdx_log_entry_seal(ring, len);
+    assert_int_equal(vhdx_log_entry_parse(hv_span_make(ring, len, 0), &G1, &h, &e), -1);
     assert_non_null(strstr(e.msg, "data sector sequence"));
     /* EntryLength too short for the data sector. */
     len = put_entry(0, 7, 0, &G1, 3 * MiB, 0x5A, 0);
     put_le32(ring + LE_OFF_ENTRY_LENGTH, 4096);
-    log_entry_seal(ring, 4096);
-    assert_int_equal(log_entry_parse(hv_span_make(ring, len, 0), &G1, &h, &e), -1);
+    vhdx_log_entry_seal(ring, 4096);
+    assert_int_equal(vhdx_log_entry_parse(hv_span_make(ring, len, 0), &G1, &h, &e), -1);
     /* Descriptor aimed at the headers. */
     len = put_entry(0, 7, 0, &G1, 64 * 1024, 0x5A, 0);
-    assert_int_equal(log_entry_parse(hv_span_make(ring, len, 0), &G1, &h, &e), -1);
+    assert_int_equal(vhdx_log_entry_parse(hv_span_make(ring, len, 0), &G1, &h, &e), -1);
     /* Longer EntryLength (padding) is accepted, CRC over all of it. */
     memset(ring, 0, sizeof ring);
     put_entry(0, 7, 0, &G1, 3 * MiB, 0x5A, 0);
     put_le32(ring + LE_OFF_ENTRY_LENGTH, 3 * 4096);
-    log_entry_seal(ring, 3 * 4096);
-    assert_int_equal(log_entry_parse(hv_span_make(ring, 3 * 4096, 0), &G1, &h, &e), 0);
+    vhdx_log_entry_seal(ring, 3 * 4096);
+    assert_int_equal(vhdx_log_entry_parse(hv_span_make(ring, 3 * 4096, 0), &G1, &h, &e), 0);
 }
 
 static void test_search_replay(void **state)
@@ -123,7 +123,7 @@ static void test_search_replay(void **state)
     uint64_t b = p;
     p += put_entry(p, 6, (uint32_t)a, &G1, 3 * MiB + 4096, 0x22, 0);
     p += put_entry(p, 7, (uint32_t)b, &G1, 3 * MiB, 0x23, 5 * MiB);
-    assert_int_equal(log_find_active(s, &G1, &scan, &e), 0);
+    assert_int_equal(vhdx_log_find_active(s, &G1, &scan, &e), 0);
     assert_true(scan.found);
     assert_true(scan.seq_last == 7);
     assert_true(scan.seq_first == 6);
@@ -131,36 +131,36 @@ static void test_search_replay(void **state)
     assert_int_equal(scan.tail_pos, b);
     assert_int_equal(scan.stale, 2);
     struct vhdx_overlay ov = { 0 };
-    assert_int_equal(log_replay(s, &G1, &scan, &ov, &e), 0);
+    assert_int_equal(vhdx_log_replay(s, &G1, &scan, &ov, &e), 0);
     static uint8_t file[8 * 1024 * 1024];
     memset(file, 0x77, sizeof file);
     struct hv_span f = hv_span_make(file, sizeof file, 0);
     uint8_t out[3 * 4096];
-    ov_read(&ov, f, 3 * MiB, sizeof out, out);
+    vhdx_ov_read(&ov, f, 3 * MiB, sizeof out, out);
     assert_int_equal(out[0], 0xA0);      /* leading bytes restored */
     assert_int_equal(out[1], 0x23);      /* seq 7 wins over 5 (not replayed) */
     assert_int_equal(out[4095], 0xAF);   /* trailing bytes restored */
     assert_int_equal(out[4096 + 1], 0x22);
     assert_int_equal(out[8192], 0x77);   /* untouched page: file bytes */
-    ov_read(&ov, f, 5 * MiB - 4096, sizeof out, out);
+    vhdx_ov_read(&ov, f, 5 * MiB - 4096, sizeof out, out);
     assert_int_equal(out[0], 0x77);
     assert_int_equal(out[4096], 0);
     assert_int_equal(out[8192 + 4095], 0); /* zero range is 8 KiB long */
-    ov_read(&ov, f, 5 * MiB + 8192, 4096, out);
+    vhdx_ov_read(&ov, f, 5 * MiB + 8192, 4096, out);
     assert_int_equal(out[0], 0x77);
-    assert_true(ov_intersects(&ov, 5 * MiB + 4095, 1));
-    assert_false(ov_intersects(&ov, 6 * MiB, MiB));
-    ov_free(&ov);
+    assert_true(vhdx_ov_intersects(&ov, 5 * MiB + 4095, 1));
+    assert_false(vhdx_ov_intersects(&ov, 6 * MiB, MiB));
+    vhdx_ov_free(&ov);
     /* Continuity: a gap in sequence numbers ends the run: 7 stands alone and
      * its tail (b) is outside it, so the best valid run is 5..6. */
     put_entry(b, 9, (uint32_t)a, &G1, 3 * MiB, 0x22, 0);
-    assert_int_equal(log_find_active(s, &G1, &scan, &e), 0);
+    assert_int_equal(vhdx_log_find_active(s, &G1, &scan, &e), 0);
     assert_true(scan.found);
     assert_true(scan.seq_last == 9 || scan.seq_last == 5);
     /* No valid entry with the header's GUID: nothing found. */
     memset(ring, 0, sizeof ring);
     put_entry(0, 1, 0, &G2, 3 * MiB, 0x11, 0);
-    assert_int_equal(log_find_active(s, &G1, &scan, &e), 0);
+    assert_int_equal(vhdx_log_find_active(s, &G1, &scan, &e), 0);
     assert_false(scan.found);
     assert_int_equal(scan.stale, 1);
 }
@@ -177,22 +177,22 @@ static void test_wrap(void **state)
     uint64_t a = RING - 4096;
     put_entry(a, 3, (uint32_t)a, &G1, 0, 0, 4 * MiB);
     put_entry(0, 4, (uint32_t)a, &G1, 3 * MiB, 0x44, 0);
-    assert_int_equal(log_find_active(s, &G1, &scan, &e), 0);
+    assert_int_equal(vhdx_log_find_active(s, &G1, &scan, &e), 0);
     assert_true(scan.found);
     assert_true(scan.seq_last == 4);
     assert_int_equal(scan.entries, 2);
     /* A single entry that itself wraps (2 sectors starting at the last). */
     memset(ring, 0, sizeof ring);
     put_entry(a, 8, (uint32_t)a, &G1, 3 * MiB, 0x55, 0);
-    assert_int_equal(log_find_active(s, &G1, &scan, &e), 0);
+    assert_int_equal(vhdx_log_find_active(s, &G1, &scan, &e), 0);
     assert_true(scan.found);
     assert_true(scan.seq_last == 8);
     struct vhdx_overlay ov = { 0 };
-    assert_int_equal(log_replay(s, &G1, &scan, &ov, &e), 0);
+    assert_int_equal(vhdx_log_replay(s, &G1, &scan, &ov, &e), 0);
     uint8_t out[4096];
-    ov_read(&ov, hv_span_make(NULL, 0, 0), 3 * MiB, 4096, out);
+    vhdx_ov_read(&ov, hv_span_make(NULL, 0, 0), 3 * MiB, 4096, out);
     assert_int_equal(out[100], 0x55);
-    ov_free(&ov);
+    vhdx_ov_free(&ov);
 }
 
 int main(void)

@@ -24,20 +24,20 @@ static void build(uint32_t bs, uint64_t vsize, uint32_t lss)
     t.e[2] = (struct vhdx_meta_entry){ VHDX_META_VIRTUAL_DISK_ID, 0x10010, 16, 6 };
     t.e[3] = (struct vhdx_meta_entry){ VHDX_META_LOGICAL_SECTOR_SIZE, 0x10020, 4, 6 };
     t.e[4] = (struct vhdx_meta_entry){ VHDX_META_PHYSICAL_SECTOR_SIZE, 0x10024, 4, 6 };
-    metadata_table_encode(&t, region);
-    meta_file_parameters_encode(bs, 0, region + 0x10000);
-    meta_u64_encode(vsize, region + 0x10008);
+    vhdx_metadata_table_encode(&t, region);
+    vhdx_meta_file_parameters_encode(bs, 0, region + 0x10000);
+    vhdx_meta_u64_encode(vsize, region + 0x10008);
     memset(region + 0x10010, 0xAB, 16);
-    meta_u32_encode(lss, region + 0x10020);
-    meta_u32_encode(4096, region + 0x10024);
+    vhdx_meta_u32_encode(lss, region + 0x10020);
+    vhdx_meta_u32_encode(4096, region + 0x10024);
 }
 
 static int parse(struct vhdx_meta_values *v, struct hv_err *e)
 {
     struct hv_span s = hv_span_make(region, REGION, 2 * MiB);
-    if (metadata_table_parse(s, &back, e))
+    if (vhdx_metadata_table_parse(s, &back, e))
         return -1;
-    return metadata_values_parse(s, &back, v, e);
+    return vhdx_metadata_values_parse(s, &back, v, e);
 }
 
 static void test_roundtrip(void **state)
@@ -79,35 +79,35 @@ static void test_rules(void **state)
     build(MiB, GiB, 512);
     t.count = 6;
     t.e[5] = (struct vhdx_meta_entry){ { { 1, 2, 3 } }, 0x10100, 8, 4 };
-    metadata_table_encode(&t, region);
+    vhdx_metadata_table_encode(&t, region);
     assert_int_equal(parse(&v, &e), -1);
     assert_int_equal(e.code, HV_UNSUPPORTED);
     t.e[5].flags = 0;
-    metadata_table_encode(&t, region);
+    vhdx_metadata_table_encode(&t, region);
     assert_int_equal(parse(&v, &e), 0);
     /* Item past the region end, overlapping items, item inside the table. */
     t.e[5].offset = REGION - 4;
-    metadata_table_encode(&t, region);
+    vhdx_metadata_table_encode(&t, region);
     assert_int_equal(parse(&v, &e), -1);
     t.e[5].offset = 0x10004;
-    metadata_table_encode(&t, region);
+    vhdx_metadata_table_encode(&t, region);
     assert_int_equal(parse(&v, &e), -1);
     assert_non_null(strstr(e.msg, "overlaps"));
     t.e[5].offset = 0x100;
-    metadata_table_encode(&t, region);
+    vhdx_metadata_table_encode(&t, region);
     assert_int_equal(parse(&v, &e), -1);
     /* Missing item; wrong known-item size; differencing without a locator. */
     build(MiB, GiB, 512);
     t.count = 4;
-    metadata_table_encode(&t, region);
+    vhdx_metadata_table_encode(&t, region);
     assert_int_equal(parse(&v, &e), -1);
     assert_non_null(strstr(e.msg, "missing"));
     build(MiB, GiB, 512);
     t.e[0].length = 4;
-    metadata_table_encode(&t, region);
+    vhdx_metadata_table_encode(&t, region);
     assert_int_equal(parse(&v, &e), -1);
     build(MiB, GiB, 512);
-    meta_file_parameters_encode(MiB, FP_HAS_PARENT, region + 0x10000);
+    vhdx_meta_file_parameters_encode(MiB, FP_HAS_PARENT, region + 0x10000);
     assert_int_equal(parse(&v, &e), -1);
     /* Entry count above 2047. */
     build(MiB, GiB, 512);
@@ -122,9 +122,9 @@ static void test_truncation(void **state)
     struct hv_err e;
     build(MiB, GiB, 512);
     for (size_t n = 0; n < MT_SIZE; n += 97)
-        assert_int_equal(metadata_table_parse(hv_span_make(region, n, 0), &back, &e), -1);
+        assert_int_equal(vhdx_metadata_table_parse(hv_span_make(region, n, 0), &back, &e), -1);
     /* Region cut inside the items: the table check must catch it. */
-    assert_int_equal(metadata_table_parse(hv_span_make(region, 0x10020, 0), &back, &e), -1);
+    assert_int_equal(vhdx_metadata_table_parse(hv_span_make(region, 0x10020, 0), &back, &e), -1);
 }
 
 int main(void)

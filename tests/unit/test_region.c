@@ -25,13 +25,13 @@ static void test_vector(void **state)
 {
     (void)state;
     vector();
-    region_encode(&rt, buf);
+    vhdx_region_encode(&rt, buf);
     assert_int_equal(le32(buf + 4), 0xC66B8CAEu);
     static const uint8_t e0[16] = { 0x66, 0x77, 0xc2, 0x2d, 0x23, 0xf6, 0x00, 0x42,
                                     0x9d, 0x64, 0x11, 0x5e, 0x9b, 0xfd, 0x4a, 0x08 };
     assert_memory_equal(buf + 16, e0, 16);
     struct hv_err e;
-    assert_int_equal(region_parse(hv_span_make(buf, RT_SIZE, RT1_OFFSET), &back, &e), 0);
+    assert_int_equal(vhdx_region_parse(hv_span_make(buf, RT_SIZE, RT1_OFFSET), &back, &e), 0);
     assert_int_equal(back.count, 2);
     assert_memory_equal(back.e, rt.e, 2 * sizeof rt.e[0]);
 }
@@ -40,8 +40,8 @@ static int parse_modified(void (*mod)(void), struct hv_err *e)
 {
     vector();
     mod();
-    region_encode(&rt, buf);
-    return region_parse(hv_span_make(buf, RT_SIZE, RT1_OFFSET), &back, e);
+    vhdx_region_encode(&rt, buf);
+    return vhdx_region_parse(hv_span_make(buf, RT_SIZE, RT1_OFFSET), &back, e);
 }
 
 static void m_unaligned(void) { rt.e[0].file_offset += 4096; }
@@ -66,10 +66,10 @@ static void test_rules(void **state)
     assert_int_equal(parse_modified(m_in_header, &e), -1);
     /* Count above 2047, with a valid CRC. */
     vector();
-    region_encode(&rt, buf);
+    vhdx_region_encode(&rt, buf);
     put_le32(buf + RT_OFF_ENTRY_COUNT, 4096);
     put_le32(buf + 4, hv_crc32c_skip(buf, RT_SIZE, 4));
-    assert_int_equal(region_parse(hv_span_make(buf, RT_SIZE, RT1_OFFSET), &back, &e), -1);
+    assert_int_equal(vhdx_region_parse(hv_span_make(buf, RT_SIZE, RT1_OFFSET), &back, &e), -1);
     char msg[1400];
     e.file[0] = 0;
     hv_err_file(&e, "a.vhdx");
@@ -77,9 +77,9 @@ static void test_rules(void **state)
                         "'a.vhdx': region table at 0x30008: entry count 4096 above 2047");
     /* A bit flip anywhere, even in the reserved tail, breaks the CRC. */
     vector();
-    region_encode(&rt, buf);
+    vhdx_region_encode(&rt, buf);
     buf[RT_SIZE - 1] ^= 0x80;
-    assert_int_equal(region_parse(hv_span_make(buf, RT_SIZE, RT1_OFFSET), &back, &e), -1);
+    assert_int_equal(vhdx_region_parse(hv_span_make(buf, RT_SIZE, RT1_OFFSET), &back, &e), -1);
     assert_int_equal(e.offset, RT1_OFFSET + 4);
 }
 
@@ -88,10 +88,10 @@ static void test_truncation(void **state)
     (void)state;
     struct hv_err e;
     vector();
-    region_encode(&rt, buf);
+    vhdx_region_encode(&rt, buf);
     for (size_t n = 0; n < RT_SIZE; n += 61)
-        assert_int_equal(region_parse(hv_span_make(buf, n, 0), &back, &e), -1);
-    assert_int_equal(region_parse(hv_span_make(buf, RT_SIZE - 1, 0), &back, &e), -1);
+        assert_int_equal(vhdx_region_parse(hv_span_make(buf, n, 0), &back, &e), -1);
+    assert_int_equal(vhdx_region_parse(hv_span_make(buf, RT_SIZE - 1, 0), &back, &e), -1);
 }
 
 

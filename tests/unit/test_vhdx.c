@@ -47,19 +47,19 @@ static void build(const char *name, const struct spec *s)
     static uint8_t buf[RT_SIZE];
     struct vhdx_fti fti = { "test" };
     static uint8_t fbuf[FTI_SIZE];
-    fti_encode(&fti, fbuf);
+    vhdx_fti_encode(&fti, fbuf);
     put(f, 0, fbuf, FTI_SIZE);
     struct vhdx_header h = { 0, 1, { { 1 } }, s->dwg, { { 0 } }, 0, 1, MiB, MiB };
-    header_encode(&h, buf);
+    vhdx_header_encode(&h, buf);
     put(f, HDR1_OFFSET, buf, HDR_SIZE);
     h.seq = 2;
-    header_encode(&h, buf);
+    vhdx_header_encode(&h, buf);
     put(f, HDR2_OFFSET, buf, HDR_SIZE);
     static struct vhdx_region_table rt;
     rt.count = 2;
     rt.e[0] = (struct vhdx_region){ VHDX_REGION_BAT, 3 * MiB, MiB, 1 };
     rt.e[1] = (struct vhdx_region){ VHDX_REGION_METADATA, 2 * MiB, MiB, 1 };
-    region_encode(&rt, buf);
+    vhdx_region_encode(&rt, buf);
     put(f, RT1_OFFSET, buf, RT_SIZE);
     put(f, RT2_OFFSET, buf, RT_SIZE);
     static struct vhdx_meta_table mt;
@@ -71,10 +71,10 @@ static void build(const char *name, const struct spec *s)
     mt.e[3] = (struct vhdx_meta_entry){ VHDX_META_LOGICAL_SECTOR_SIZE, 0x10020, 4, 6 };
     mt.e[4] = (struct vhdx_meta_entry){ VHDX_META_PHYSICAL_SECTOR_SIZE, 0x10024, 4, 6 };
     uint8_t items[0x28] = { 0 };
-    meta_file_parameters_encode(s->bs, s->diff ? FP_HAS_PARENT : 0, items);
-    meta_u64_encode(s->vsize, items + 8);
-    meta_u32_encode(s->lss, items + 0x20);
-    meta_u32_encode(s->lss, items + 0x24);
+    vhdx_meta_file_parameters_encode(s->bs, s->diff ? FP_HAS_PARENT : 0, items);
+    vhdx_meta_u64_encode(s->vsize, items + 8);
+    vhdx_meta_u32_encode(s->lss, items + 0x20);
+    vhdx_meta_u32_encode(s->lss, items + 0x24);
     put(f, 2 * MiB + 0x10000, items, sizeof items);
     if (s->diff) {
         char g[40];
@@ -83,16 +83,16 @@ static void build(const char *name, const struct spec *s)
                                          { "absolute_win32_path", (char *)s->abs, 0 } };
         struct vhdx_locator l = { VHDX_LOCATOR_TYPE_VHDX, 3, kv };
         uint8_t lb[2048];
-        size_t n = locator_encode(&l, lb, sizeof lb);
+        size_t n = vhdx_locator_encode(&l, lb, sizeof lb);
         assert_true(n > 0 && n <= sizeof lb);
         mt.e[5] = (struct vhdx_meta_entry){ VHDX_META_PARENT_LOCATOR, 0x10100, (uint32_t)n, 4 };
         put(f, 2 * MiB + 0x10100, lb, n);
     }
-    metadata_table_encode(&mt, buf);
+    vhdx_metadata_table_encode(&mt, buf);
     put(f, 2 * MiB, buf, MT_SIZE);
     struct vhdx_geom geo;
     struct hv_err e;
-    assert_int_equal(bat_geometry(s->vsize, s->bs, s->lss, s->diff, &geo, &e), 0);
+    assert_int_equal(vhdx_bat_geometry(s->vsize, s->bs, s->lss, s->diff, &geo, &e), 0);
     uint64_t next = DATA0;
     uint8_t *block = malloc(s->bs);
     uint64_t sb_off = 0;
@@ -117,12 +117,12 @@ static void build(const char *name, const struct spec *s)
             put(f, sb_off + (b % geo.chunk_ratio) * share, &s->sb_byte, 1);
         }
         uint8_t ent[8];
-        bat_entry_encode(bat_entry_make(st, off), ent);
+        vhdx_bat_entry_encode(bat_entry_make(st, off), ent);
         put(f, 3 * MiB + bat_payload_index(&geo, b) * 8, ent, 8);
     }
     if (sb_off) {
         uint8_t ent[8];
-        bat_entry_encode(bat_entry_make(SB_PRESENT, sb_off), ent);
+        vhdx_bat_entry_encode(bat_entry_make(SB_PRESENT, sb_off), ent);
         put(f, 3 * MiB + bat_sb_index(&geo, 0) * 8, ent, 8);
     }
     uint8_t z = 0;
@@ -309,7 +309,7 @@ static void test_check_collects(void **state)
     put(f, HDR1_OFFSET + 200, &x, 1);
     put(f, RT2_OFFSET + 300, &x, 1);
     uint8_t ent[8];
-    bat_entry_encode(bat_entry_make(6, DATA0), ent);
+    vhdx_bat_entry_encode(bat_entry_make(6, DATA0), ent);
     put(f, 3 * MiB + 3 * 8, ent, 8);
     fclose(f);
     struct probs ps = { 0, 0, "" };

@@ -12,7 +12,7 @@
  */
 #include "layout.h"
 
-int bat_geometry(uint64_t virtual_size, uint32_t block_size, uint32_t lss, int differencing,
+int vhdx_bat_geometry(uint64_t virtual_size, uint32_t block_size, uint32_t lss, int differencing,
                  struct vhdx_geom *g, struct hv_err *e)
 {
     if (!hv_is_pow2(block_size) || block_size < MiB || block_size > 256 * MiB)
@@ -39,7 +39,7 @@ int bat_geometry(uint64_t virtual_size, uint32_t block_size, uint32_t lss, int d
     return 0;
 }
 
-int bat_entry_parse(struct hv_span bat, uint64_t index, uint64_t *out, struct hv_err *e)
+int vhdx_bat_entry_parse(struct hv_span bat, uint64_t index, uint64_t *out, struct hv_err *e)
 {
     if (index > UINT64_MAX / 8)
         return hv_fail(e, HV_CORRUPT, "BAT", bat.off, "entry %llu out of range",
@@ -52,7 +52,7 @@ int bat_entry_parse(struct hv_span bat, uint64_t index, uint64_t *out, struct hv
     return 0;
 }
 
-void bat_entry_encode(uint64_t v, uint8_t *buf)
+void vhdx_bat_entry_encode(uint64_t v, uint8_t *buf)
 {
     put_le64(buf, v);
 }

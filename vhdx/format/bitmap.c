@@ -14,7 +14,7 @@ static inline int bit_at(const uint8_t *bits, uint64_t k)
     return (bits[k >> 3] >> (k & 7)) & 1;
 }
 
-uint64_t bitmap_run(const uint8_t *bits, uint64_t start, uint64_t limit, int *bit)
+uint64_t vhdx_bitmap_run(const uint8_t *bits, uint64_t start, uint64_t limit, int *bit)
 {
     if (limit == 0) {
         *bit = 0;
@@ -50,7 +50,7 @@ uint64_t bitmap_run(const uint8_t *bits, uint64_t start, uint64_t limit, int *bi
     return k - start;
 }
 
-uint64_t bitmap_count(const uint8_t *bits, uint64_t start, uint64_t n)
+uint64_t vhdx_bitmap_count(const uint8_t *bits, uint64_t start, uint64_t n)
 {
     uint64_t c = 0;
     uint64_t k = start, end = start + n;

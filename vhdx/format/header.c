@@ -22,7 +22,7 @@ static const uint8_t HDR_SIG[4] = { 'h', 'e', 'a', 'd' };
 /* The HRL cookie: tell the user which tool reads such a file. */
 static const uint8_t HRL_COOKIE[7] = { 'm', 's', 'c', 't', 'l', 'o', 'g' };
 
-int fti_parse(struct hv_span s, struct vhdx_fti *out, struct hv_err *e)
+int vhdx_fti_parse(struct hv_span s, struct vhdx_fti *out, struct hv_err *e)
 {
     const uint8_t *p = span_at(s, 0, FTI_OFF_RESERVED);
     if (!p) {
@@ -48,12 +48,12 @@ int fti_parse(struct hv_span s, struct vhdx_fti *out, struct hv_err *e)
     size_t n = 0;
     while (n + 1 < FTI_CREATOR_LEN && (p[FTI_OFF_CREATOR + n] || p[FTI_OFF_CREATOR + n + 1]))
         n += 2;
-    if (utf16le_to_utf8(p + FTI_OFF_CREATOR, n, out->creator, sizeof out->creator, 0) != 0)
+    if (vhdx_utf16le_to_utf8(p + FTI_OFF_CREATOR, n, out->creator, sizeof out->creator, 0) != 0)
         out->creator[0] = 0;
     return 0;
 }
 
-void fti_encode(const struct vhdx_fti *in, uint8_t *buf)
+void vhdx_fti_encode(const struct vhdx_fti *in, uint8_t *buf)
 {
     memset(buf, 0, FTI_SIZE);
     memcpy(buf + FTI_OFF_SIGNATURE, FTI_SIG, sizeof FTI_SIG);
@@ -64,7 +64,7 @@ void fti_encode(const struct vhdx_fti *in, uint8_t *buf)
         put_le16(buf + FTI_OFF_CREATOR + o, *c < 0x80 ? *c : '?');
 }
 
-int header_parse(struct hv_span s, struct vhdx_header *out, struct hv_err *e)
+int vhdx_header_parse(struct hv_span s, struct vhdx_header *out, struct hv_err *e)
 {
     const uint8_t *p = span_at(s, 0, HDR_SIZE);
     if (!p)
@@ -108,7 +108,7 @@ int header_parse(struct hv_span s, struct vhdx_header *out, struct hv_err *e)
     return 0;
 }
 
-void header_encode(const struct vhdx_header *in, uint8_t *buf)
+void vhdx_header_encode(const struct vhdx_header *in, uint8_t *buf)
 {
     memset(buf, 0, HDR_SIZE);
     memcpy(buf + HDR_OFF_SIGNATURE, HDR_SIG, sizeof HDR_SIG);
@@ -123,7 +123,7 @@ void header_encode(const struct vhdx_header *in, uint8_t *buf)
     put_le32(buf + HDR_OFF_CHECKSUM, hv_crc32c_skip(buf, HDR_SIZE, HDR_OFF_CHECKSUM));
 }
 
-int header_select(const struct vhdx_header h[2], const int valid[2], int *tie)
+int vhdx_header_select(const struct vhdx_header h[2], const int valid[2], int *tie)
 {
     *tie = 0;
     if (valid[0] && valid[1]) {

@@ -40,8 +40,8 @@ _Static_assert(FTI_OFF_RESERVED + FTI_RESERVED_LEN == FTI_SIZE, "file identifier
 struct vhdx_fti {
     char creator[800]; /* UTF-8 */
 };
-int fti_parse(struct hv_span s, struct vhdx_fti *out, struct hv_err *e);
-void fti_encode(const struct vhdx_fti *in, uint8_t *buf /* FTI_SIZE */);
+int vhdx_fti_parse(struct hv_span s, struct vhdx_fti *out, struct hv_err *e);
+void vhdx_fti_encode(const struct vhdx_fti *in, uint8_t *buf /* FTI_SIZE */);
 
 /* ---- header (section 4) ---- */
 #define HDR1_OFFSET (64 * 1024)
@@ -70,12 +70,12 @@ struct vhdx_header {
     uint64_t log_offset;
 };
 /* Valid = signature, CRC, Version 1, LogVersion 0 (unless LogGuid is zero). */
-int header_parse(struct hv_span s, struct vhdx_header *out, struct hv_err *e);
-void header_encode(const struct vhdx_header *in, uint8_t *buf /* HDR_SIZE */);
+int vhdx_header_parse(struct hv_span s, struct vhdx_header *out, struct hv_err *e);
+void vhdx_header_encode(const struct vhdx_header *in, uint8_t *buf /* HDR_SIZE */);
 /* [MS-VHDX] 4.2: index of the current header (0/1) from validity and sequence
  * numbers; -1 when neither is valid. *tie is set when both are valid with equal
  * sequence numbers (Disk2vhd writes that; header 1 is preferred). */
-int header_select(const struct vhdx_header h[2], const int valid[2], int *tie);
+int vhdx_header_select(const struct vhdx_header h[2], const int valid[2], int *tie);
 
 /* ---- region table (section 5) ---- */
 #define RT1_OFFSET (192 * 1024)
@@ -108,8 +108,8 @@ struct vhdx_region_table {
 };
 extern const struct hv_guid VHDX_REGION_BAT, VHDX_REGION_METADATA;
 /* Checks signature, CRC, count, alignment, duplicates and overlaps between entries. */
-int region_parse(struct hv_span s, struct vhdx_region_table *out, struct hv_err *e);
-void region_encode(const struct vhdx_region_table *in, uint8_t *buf /* RT_SIZE */);
+int vhdx_region_parse(struct hv_span s, struct vhdx_region_table *out, struct hv_err *e);
+void vhdx_region_encode(const struct vhdx_region_table *in, uint8_t *buf /* RT_SIZE */);
 
 /* ---- metadata region (section 6) ---- */
 #define MT_SIZE (64 * 1024)
@@ -163,16 +163,16 @@ extern const struct hv_guid VHDX_META_FILE_PARAMETERS, VHDX_META_VIRTUAL_DISK_SI
 
 /* s = the whole metadata region (its first 64 KiB are the table). Checks the
  * table (count, item bounds inside the region, overlaps, duplicates). */
-int metadata_table_parse(struct hv_span s, struct vhdx_meta_table *out, struct hv_err *e);
-void metadata_table_encode(const struct vhdx_meta_table *in, uint8_t *buf /* MT_SIZE */);
+int vhdx_metadata_table_parse(struct hv_span s, struct vhdx_meta_table *out, struct hv_err *e);
+void vhdx_metadata_table_encode(const struct vhdx_meta_table *in, uint8_t *buf /* MT_SIZE */);
 /* Decodes every known item and enforces [MS-VHDX] 2.6.2 ranges; unknown item
  * with IsRequired -> HV_UNSUPPORTED. */
-int metadata_values_parse(struct hv_span s, const struct vhdx_meta_table *t,
+int vhdx_metadata_values_parse(struct hv_span s, const struct vhdx_meta_table *t,
                           struct vhdx_meta_values *out, struct hv_err *e);
 /* Item encoders (8/8/16/4/4 bytes). */
-void meta_file_parameters_encode(uint32_t block_size, uint32_t flags, uint8_t *buf);
-void meta_u64_encode(uint64_t v, uint8_t *buf);
-void meta_u32_encode(uint32_t v, uint8_t *buf);
+void vhdx_meta_file_parameters_encode(uint32_t block_size, uint32_t flags, uint8_t *buf);
+void vhdx_meta_u64_encode(uint64_t v, uint8_t *buf);
+void vhdx_meta_u32_encode(uint32_t v, uint8_t *buf);
 
 /* ---- parent locator (section 7) ---- */
 #define PL_HEADER_SIZE 20
@@ -199,16 +199,16 @@ struct vhdx_locator {
     size_t n;
     struct vhdx_locator_kv *kv;
 };
-int locator_parse(struct hv_span s, struct vhdx_locator *out, struct hv_err *e);
-void locator_free(struct vhdx_locator *l);
+int vhdx_locator_parse(struct hv_span s, struct vhdx_locator *out, struct hv_err *e);
+void vhdx_locator_free(struct vhdx_locator *l);
 /* Returns the encoded size (packed: header, entries, strings); writes only when
  * it fits in cap; 0 on invalid UTF-8. */
-size_t locator_encode(const struct vhdx_locator *in, uint8_t *buf, size_t cap);
-const char *locator_get(const struct vhdx_locator *l, const char *key);
-uint64_t locator_value_at(const struct vhdx_locator *l, const char *key);
+size_t vhdx_locator_encode(const struct vhdx_locator *in, uint8_t *buf, size_t cap);
+const char *vhdx_locator_get(const struct vhdx_locator *l, const char *key);
+uint64_t vhdx_locator_value_at(const struct vhdx_locator *l, const char *key);
 /* UTF-16LE -> UTF-8 (surrogate pairs joined). Returns -1 on odd length, NUL,
  * unpaired surrogate or when out is too small. */
-int utf16le_to_utf8(const uint8_t *in, size_t len, char *out, size_t cap, int allow_nul_end);
+int vhdx_utf16le_to_utf8(const uint8_t *in, size_t len, char *out, size_t cap, int allow_nul_end);
 
 /* ---- BAT (section 8) ---- */
 #define BAT_STATE_MASK 0x7u
@@ -227,7 +227,7 @@ struct vhdx_geom {
 };
 /* Validates sizes (block 1-256 MiB power of 2, sector 512/4096, virtual size
  * multiple of lss, <= 64 TiB) and computes the [MS-VHDX] 2.5 counts. */
-int bat_geometry(uint64_t virtual_size, uint32_t block_size, uint32_t lss, int differencing,
+int vhdx_bat_geometry(uint64_t virtual_size, uint32_t block_size, uint32_t lss, int differencing,
                  struct vhdx_geom *g, struct hv_err *e);
 static inline uint64_t bat_payload_index(const struct vhdx_geom *g, uint64_t b)
 {
@@ -255,14 +255,14 @@ static inline uint64_t bat_entry_make(unsigned state, uint64_t file_offset)
     return (file_offset & BAT_OFFSET_MASK) | (state & BAT_STATE_MASK);
 }
 /* One entry from a BAT span, with its bounds check. */
-int bat_entry_parse(struct hv_span bat, uint64_t index, uint64_t *out, struct hv_err *e);
-void bat_entry_encode(uint64_t v, uint8_t *buf);
+int vhdx_bat_entry_parse(struct hv_span bat, uint64_t index, uint64_t *out, struct hv_err *e);
+void vhdx_bat_entry_encode(uint64_t v, uint8_t *buf);
 
 /* ---- sector bitmap (section 9) ---- */
 /* Length of the run of equal bits starting at bit `start`, at most `limit` bits;
  * *bit receives the value of the run. LSB-first within each byte. */
-uint64_t bitmap_run(const uint8_t *bits, uint64_t start, uint64_t limit, int *bit);
-uint64_t bitmap_count(const uint8_t *bits, uint64_t start, uint64_t n);
+uint64_t vhdx_bitmap_run(const uint8_t *bits, uint64_t start, uint64_t limit, int *bit);
+uint64_t vhdx_bitmap_count(const uint8_t *bits, uint64_t start, uint64_t n);
 
 /* ---- log (section 10) ---- */
 #define LOG_SECTOR 4096
@@ -306,19 +306,19 @@ struct vhdx_log_desc {
     uint64_t file_offset;
     uint64_t seq;
 };
-int log_entry_header_parse(struct hv_span s, struct vhdx_log_entry *out, struct hv_err *e);
-void log_entry_header_encode(const struct vhdx_log_entry *in, uint8_t *buf /* 64 */);
-int log_desc_parse(struct hv_span s, struct vhdx_log_desc *out, struct hv_err *e);
-void log_desc_encode(const struct vhdx_log_desc *in, uint8_t *buf /* 32 */);
+int vhdx_log_entry_header_parse(struct hv_span s, struct vhdx_log_entry *out, struct hv_err *e);
+void vhdx_log_entry_header_encode(const struct vhdx_log_entry *in, uint8_t *buf /* 64 */);
+int vhdx_log_desc_parse(struct hv_span s, struct vhdx_log_desc *out, struct hv_err *e);
+void vhdx_log_desc_encode(const struct vhdx_log_desc *in, uint8_t *buf /* 32 */);
 /* Splits a 4 KiB sector into descriptor fields + data sector. */
-void log_data_encode(const uint8_t *sector, uint64_t seq, struct vhdx_log_desc *d,
+void vhdx_log_data_encode(const uint8_t *sector, uint64_t seq, struct vhdx_log_desc *d,
                      uint8_t *data_sector);
 /* Whole-entry validation over a contiguous copy of EntryLength bytes
  * ([MS-VHDX] 10.3): descriptors, data sectors, CRC. */
-int log_entry_parse(struct hv_span s, const struct hv_guid *log_guid, struct vhdx_log_entry *out,
+int vhdx_log_entry_parse(struct hv_span s, const struct hv_guid *log_guid, struct vhdx_log_entry *out,
                     struct hv_err *e);
 /* Computes and stores the checksum of a complete entry. */
-void log_entry_seal(uint8_t *entry, size_t len);
+void vhdx_log_entry_seal(uint8_t *entry, size_t len);
 
 /* In-memory replay: 4 KiB pages (data or zero) in application order. */
 struct ov_op {
@@ -333,12 +333,12 @@ struct vhdx_overlay {
     size_t nz, capz;
     size_t next_order;
 };
-void ov_free(struct vhdx_overlay *ov);
-int ov_empty(const struct vhdx_overlay *ov);
-int ov_intersects(const struct vhdx_overlay *ov, uint64_t off, uint64_t len);
+void vhdx_ov_free(struct vhdx_overlay *ov);
+int vhdx_ov_empty(const struct vhdx_overlay *ov);
+int vhdx_ov_intersects(const struct vhdx_overlay *ov, uint64_t off, uint64_t len);
 /* Copies file bytes [off, off+len) as replayed: overlay over `file` (the real
  * bytes; beyond them zeros). */
-void ov_read(const struct vhdx_overlay *ov, struct hv_span file, uint64_t off, uint64_t len,
+void vhdx_ov_read(const struct vhdx_overlay *ov, struct hv_span file, uint64_t off, uint64_t len,
              uint8_t *buf);
 
 struct vhdx_log_scan {
@@ -353,10 +353,10 @@ struct vhdx_log_scan {
     int have_why;
 };
 /* [MS-VHDX] 10.4: finds the active sequence in the ring `log`. */
-int log_find_active(struct hv_span log, const struct hv_guid *log_guid, struct vhdx_log_scan *out,
+int vhdx_log_find_active(struct hv_span log, const struct hv_guid *log_guid, struct vhdx_log_scan *out,
                     struct hv_err *e);
 /* Replays the active sequence into ov (from head.Tail to head). */
-int log_replay(struct hv_span log, const struct hv_guid *log_guid, const struct vhdx_log_scan *scan,
+int vhdx_log_replay(struct hv_span log, const struct hv_guid *log_guid, const struct vhdx_log_scan *scan,
                struct vhdx_overlay *ov, struct hv_err *e);
 
 #endif

@@ -18,7 +18,7 @@
 const struct hv_guid VHDX_LOCATOR_TYPE_VHDX = { { 0xB7, 0xEF, 0x4A, 0xB0, 0x9E, 0xD1, 0x81, 0x4A,
                                                    0xB7, 0x89, 0x25, 0xB8, 0xE9, 0x44, 0x59, 0x13 } };
 
-int utf16le_to_utf8(const uint8_t *in, size_t len, char *out, size_t cap, int allow_nul_end)
+int vhdx_utf16le_to_utf8(const uint8_t *in, size_t len, char *out, size_t cap, int allow_nul_end)
 {
     (void)allow_nul_end;
     if (len % 2 || cap == 0)
@@ -140,7 +140,7 @@ static char *decode(struct hv_span s, uint32_t off, uint32_t len, const char *na
         hv_failx(e, HV_NOMEM, "parent locator", "out of memory");
         return NULL;
     }
-    if (utf16le_to_utf8(p, len, out, cap, 0) != 0) {
+    if (vhdx_utf16le_to_utf8(p, len, out, cap, 0) != 0) {
         free(out);
         hv_fail(e, HV_CORRUPT, "parent locator", s.off + off,
                 "%s is not valid UTF-16 (NUL or unpaired surrogate)", name);
@@ -149,7 +149,7 @@ static char *decode(struct hv_span s, uint32_t off, uint32_t len, const char *na
     return out;
 }
 
-int locator_parse(struct hv_span s, struct vhdx_locator *l, struct hv_err *e)
+int vhdx_locator_parse(struct hv_span s, struct vhdx_locator *l, struct hv_err *e)
 {
     memset(l, 0, sizeof *l);
     const uint8_t *p = span_at(s, 0, PL_HEADER_SIZE);
@@ -195,11 +195,11 @@ int locator_parse(struct hv_span s, struct vhdx_locator *l, struct hv_err *e)
     }
     return 0;
 fail:
-    locator_free(l);
+    vhdx_locator_free(l);
     return -1;
 }
 
-void locator_free(struct vhdx_locator *l)
+void vhdx_locator_free(struct vhdx_locator *l)
 {
     for (size_t i = 0; i < l->n; i++) {
         free(l->kv[i].key);
@@ -210,7 +210,7 @@ void locator_free(struct vhdx_locator *l)
     l->n = 0;
 }
 
-uint64_t locator_value_at(const struct vhdx_locator *l, const char *key)
+uint64_t vhdx_locator_value_at(const struct vhdx_locator *l, const char *key)
 {
     for (size_t i = 0; i < l->n; i++)
         if (!strcmp(l->kv[i].key, key))
@@ -218,7 +218,7 @@ uint64_t locator_value_at(const struct vhdx_locator *l, const char *key)
     return 0;
 }
 
-const char *locator_get(const struct vhdx_locator *l, const char *key)
+const char *vhdx_locator_get(const struct vhdx_locator *l, const char *key)
 {
     for (size_t i = 0; i < l->n; i++)
         if (!strcmp(l->kv[i].key, key))
@@ -226,7 +226,7 @@ const char *locator_get(const struct vhdx_locator *l, const char *key)
     return NULL;
 }
 
-size_t locator_encode(const struct vhdx_locator *l, uint8_t *buf, size_t cap)
+size_t vhdx_locator_encode(const struct vhdx_locator *l, uint8_t *buf, size_t cap)
 {
     size_t size = PL_HEADER_SIZE + l->n * PLE_SIZE;
     for (size_t i = 0; i < l->n; i++) {

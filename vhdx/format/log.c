@@ -26,7 +26,7 @@ static const uint8_t DESC_SIG[4] = { 'd', 'e', 's', 'c' };
 static const uint8_t DATA_SIG[4] = { 'd', 'a', 't', 'a' };
 #define LOG_MIN_TARGET (192 * 1024) /* headers and file identifier are never logged */
 
-int log_entry_header_parse(struct hv_span s, struct vhdx_log_entry *h, struct hv_err *e)
+int vhdx_log_entry_header_parse(struct hv_span s, struct vhdx_log_entry *h, struct hv_err *e)
 {
     const uint8_t *p = span_at(s, 0, LE_HEADER_SIZE);
     if (!p)
@@ -56,7 +56,7 @@ int log_entry_header_parse(struct hv_span s, struct vhdx_log_entry *h, struct hv
     return 0;
 }
 
-void log_entry_header_encode(const struct vhdx_log_entry *h, uint8_t *buf)
+void vhdx_log_entry_header_encode(const struct vhdx_log_entry *h, uint8_t *buf)
 {
     memset(buf, 0, LE_HEADER_SIZE);
     memcpy(buf, LE_SIG, 4);
@@ -70,7 +70,7 @@ void log_entry_header_encode(const struct vhdx_log_entry *h, uint8_t *buf)
     put_le64(buf + LE_OFF_LAST, h->last_file_offset);
 }
 
-int log_desc_parse(struct hv_span s, struct vhdx_log_desc *d, struct hv_err *e)
+int vhdx_log_desc_parse(struct hv_span s, struct vhdx_log_desc *d, struct hv_err *e)
 {
     const uint8_t *p = span_at(s, 0, LD_SIZE);
     if (!p)
@@ -103,7 +103,7 @@ int log_desc_parse(struct hv_span s, struct vhdx_log_desc *d, struct hv_err *e)
     return 0;
 }
 
-void log_desc_encode(const struct vhdx_log_desc *d, uint8_t *buf)
+void vhdx_log_desc_encode(const struct vhdx_log_desc *d, uint8_t *buf)
 {
     memset(buf, 0, LD_SIZE);
     if (d->is_data) {
@@ -118,7 +118,7 @@ void log_desc_encode(const struct vhdx_log_desc *d, uint8_t *buf)
     put_le64(buf + LD_OFF_SEQ, d->seq);
 }
 
-void log_data_encode(const uint8_t *sector, uint64_t seq, struct vhdx_log_desc *d, uint8_t *ds)
+void vhdx_log_data_encode(const uint8_t *sector, uint64_t seq, struct vhdx_log_desc *d, uint8_t *ds)
 {
     d->is_data = 1;
     d->seq = seq;
@@ -135,15 +135,15 @@ static uint32_t desc_sectors(uint32_t n)
     return (uint32_t)(((uint64_t)LE_HEADER_SIZE + (uint64_t)LD_SIZE * n + LOG_SECTOR - 1) / LOG_SECTOR);
 }
 
-void log_entry_seal(uint8_t *entry, size_t len)
+void vhdx_log_entry_seal(uint8_t *entry, size_t len)
 {
     put_le32(entry + LE_OFF_CHECKSUM, hv_crc32c_skip(entry, len, LE_OFF_CHECKSUM));
 }
 
-int log_entry_parse(struct hv_span s, const struct hv_guid *guid, struct vhdx_log_entry *h,
+int vhdx_log_entry_parse(struct hv_span s, const struct hv_guid *guid, struct vhdx_log_entry *h,
                     struct hv_err *e)
 {
-    if (log_entry_header_parse(s, h, e))
+    if (vhdx_log_entry_header_parse(s, h, e))
         return -1;
     if (!hv_guid_eq(&h->log_guid, guid))
         return hv_fail(e, HV_CORRUPT, "log entry", s.off + LE_OFF_LOG_GUID,
@@ -157,7 +157,7 @@ int log_entry_parse(struct hv_span s, const struct hv_guid *guid, struct vhdx_lo
         struct hv_span d;
         span_sub(s, LE_HEADER_SIZE + (uint64_t)LD_SIZE * i, LD_SIZE, &d); /* fits: checked above */
         struct vhdx_log_desc desc;
-        if (log_desc_parse(d, &desc, e))
+        if (vhdx_log_desc_parse(d, &desc, e))
             return -1;
         if (desc.seq != h->seq)
             return hv_fail(e, HV_CORRUPT, "log entry", d.off + LD_OFF_SEQ,
@@ -206,7 +206,7 @@ static int entry_at(struct hv_span log, uint64_t pos, const struct hv_guid *guid
     struct hv_span hs;
     if (span_sub(log, pos, LOG_SECTOR, &hs))
         return hv_fail(e, HV_CORRUPT, "log", log.off + pos, "entry outside the log");
-    if (log_entry_header_parse(hs, h, e))
+    if (vhdx_log_entry_header_parse(hs, h, e))
         return -1;
     if (!hv_guid_eq(&h->log_guid, guid)) {
         *stale = 1;
@@ -227,7 +227,7 @@ static int entry_at(struct hv_span log, uint64_t pos, const struct hv_guid *guid
         memcpy(v->owned + first, log.p, h->entry_length - first);
         v->s = hv_span_make(v->owned, h->entry_length, log.off + pos);
     }
-    if (log_entry_parse(v->s, guid, h, e)) {
+    if (vhdx_log_entry_parse(v->s, guid, h, e)) {
         free(v->owned);
         v->owned = NULL;
         return -1;
@@ -235,7 +235,7 @@ static int entry_at(struct hv_span log, uint64_t pos, const struct hv_guid *guid
     return 0;
 }
 
-int log_find_active(struct hv_span log, const struct hv_guid *guid, struct vhdx_log_scan *out,
+int vhdx_log_find_active(struct hv_span log, const struct hv_guid *guid, struct vhdx_log_scan *out,
                     struct hv_err *e)
 {
     memset(out, 0, sizeof *out);
@@ -319,7 +319,7 @@ static int cmp_op(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-void ov_free(struct vhdx_overlay *ov)
+void vhdx_ov_free(struct vhdx_overlay *ov)
 {
     for (size_t i = 0; i < ov->n; i++)
         free(ov->ops[i].data);
@@ -328,7 +328,7 @@ void ov_free(struct vhdx_overlay *ov)
     memset(ov, 0, sizeof *ov);
 }
 
-int ov_empty(const struct vhdx_overlay *ov)
+int vhdx_ov_empty(const struct vhdx_overlay *ov)
 {
     return ov->n == 0 && ov->nz == 0;
 }
@@ -347,7 +347,7 @@ static size_t lower(const struct vhdx_overlay *ov, uint64_t x)
     return lo;
 }
 
-int ov_intersects(const struct vhdx_overlay *ov, uint64_t off, uint64_t len)
+int vhdx_ov_intersects(const struct vhdx_overlay *ov, uint64_t off, uint64_t len)
 {
     if (len == 0)
         return 0;
@@ -384,7 +384,7 @@ static int ov_lookup(const struct vhdx_overlay *ov, uint64_t page, const uint8_t
     return found;
 }
 
-void ov_read(const struct vhdx_overlay *ov, struct hv_span file, uint64_t off, uint64_t len,
+void vhdx_ov_read(const struct vhdx_overlay *ov, struct hv_span file, uint64_t off, uint64_t len,
              uint8_t *buf)
 {
     /* Real bytes first; past the end of the file, zeros. */
@@ -395,7 +395,7 @@ void ov_read(const struct vhdx_overlay *ov, struct hv_span file, uint64_t off, u
     } else {
         memset(buf, 0, (size_t)len);
     }
-    if (ov_empty(ov) || !ov_intersects(ov, off, len))
+    if (vhdx_ov_empty(ov) || !vhdx_ov_intersects(ov, off, len))
         return;
     uint64_t end = off + len;
     for (uint64_t page = off & ~(uint64_t)(LOG_SECTOR - 1); page < end; page += LOG_SECTOR) {
@@ -425,7 +425,7 @@ static int ov_push(struct ov_op **arr, size_t *n, size_t *cap, struct ov_op op, 
     return 0;
 }
 
-int log_replay(struct hv_span log, const struct hv_guid *guid, const struct vhdx_log_scan *scan,
+int vhdx_log_replay(struct hv_span log, const struct hv_guid *guid, const struct vhdx_log_scan *scan,
                struct vhdx_overlay *ov, struct hv_err *e)
 {
     uint64_t pos = scan->tail_pos;
@@ -441,7 +441,7 @@ int log_replay(struct hv_span log, const struct hv_guid *guid, const struct vhdx
             struct hv_span d;
             struct vhdx_log_desc desc;
             span_sub(v.s, LE_HEADER_SIZE + (uint64_t)LD_SIZE * i, LD_SIZE, &d);
-            log_desc_parse(d, &desc, NULL); /* validated by entry_at */
+            vhdx_log_desc_parse(d, &desc, NULL); /* validated by entry_at */
             struct ov_op op = { desc.file_offset, 0, NULL, ov->next_order++ };
             if (desc.is_data) {
                 const uint8_t *q = v.s.p + ((uint64_t)ds + ndata) * LOG_SECTOR;

@@ -1,4 +1,4 @@
-/* metabuild.c: assembles a complete metadata region ([MS-VHDX] 2.6) from a
+/* vhdx_metabuild.c: assembles a complete metadata region ([MS-VHDX] 2.6) from a
  * list of items, and the VHDX parent locator item (2.6.2.6) of a child, for
  * new files (builder) and logged rewrites (relink, merge).
  * The table and item encodings are metadata.c's; this file only decides
@@ -9,7 +9,7 @@
 
 #include "write_int.h"
 
-int metabuild(const struct meta_item *items, size_t n, uint8_t *region, size_t region_len,
+int vhdx_metabuild(const struct meta_item *items, size_t n, uint8_t *region, size_t region_len,
               struct hv_err *e)
 {
     if (n > MT_MAX_ENTRIES)
@@ -35,12 +35,12 @@ int metabuild(const struct meta_item *items, size_t n, uint8_t *region, size_t r
         at = round_up(at + it->len, 8);
     }
     t->count = (uint16_t)n;
-    metadata_table_encode(t, region);
+    vhdx_metadata_table_encode(t, region);
     free(t);
     return 0;
 }
 
-int locator_build(const struct vhdx_parent_info *pi, uint8_t *buf, size_t cap, size_t *len,
+int vhdx_locator_build(const struct vhdx_parent_info *pi, uint8_t *buf, size_t cap, size_t *len,
                   struct hv_err *e)
 {
     char linkage[HV_GUID_STR_LEN + 1], linkage2[HV_GUID_STR_LEN + 1];
@@ -60,7 +60,7 @@ int locator_build(const struct vhdx_parent_info *pi, uint8_t *buf, size_t cap, s
     if (!pi->relative_path && !pi->volume_path && !pi->absolute_win32_path)
         return hv_failx(e, HV_USAGE, "parent locator", "no parent path given");
     struct vhdx_locator loc = { VHDX_LOCATOR_TYPE_VHDX, n, kv };
-    *len = locator_encode(&loc, buf, cap);
+    *len = vhdx_locator_encode(&loc, buf, cap);
     if (*len == 0 || *len > cap)
         return hv_failx(e, HV_USAGE, "parent locator", "paths are not valid UTF-8 or too long");
     return 0;

@@ -46,7 +46,7 @@ static int cmp_ix(const void *a, const void *b)
     return x->off < y->off ? -1 : x->off > y->off;
 }
 
-int metadata_table_parse(struct hv_span s, struct vhdx_meta_table *t, struct hv_err *e)
+int vhdx_metadata_table_parse(struct hv_span s, struct vhdx_meta_table *t, struct hv_err *e)
 {
     const uint8_t *p = span_at(s, 0, MT_SIZE);
     if (!p)
@@ -109,7 +109,7 @@ int metadata_table_parse(struct hv_span s, struct vhdx_meta_table *t, struct hv_
     return 0;
 }
 
-void metadata_table_encode(const struct vhdx_meta_table *t, uint8_t *buf)
+void vhdx_metadata_table_encode(const struct vhdx_meta_table *t, uint8_t *buf)
 {
     memset(buf, 0, MT_SIZE);
     memcpy(buf + MT_OFF_SIGNATURE, MT_SIG, sizeof MT_SIG);
@@ -141,7 +141,7 @@ static const uint8_t *item(struct hv_span s, const struct vhdx_meta_entry *m, ui
 
 enum { HAVE_FP = 1, HAVE_VS = 2, HAVE_ID = 4, HAVE_LSS = 8, HAVE_PSS = 16, HAVE_ALL = 31 };
 
-int metadata_values_parse(struct hv_span s, const struct vhdx_meta_table *t,
+int vhdx_metadata_values_parse(struct hv_span s, const struct vhdx_meta_table *t,
                           struct vhdx_meta_values *v, struct hv_err *e)
 {
     memset(v, 0, sizeof *v);
@@ -231,18 +231,18 @@ int metadata_values_parse(struct hv_span s, const struct vhdx_meta_table *t,
     return 0;
 }
 
-void meta_file_parameters_encode(uint32_t block_size, uint32_t flags, uint8_t *buf)
+void vhdx_meta_file_parameters_encode(uint32_t block_size, uint32_t flags, uint8_t *buf)
 {
     put_le32(buf, block_size);
     put_le32(buf + 4, flags);
 }
 
-void meta_u64_encode(uint64_t v, uint8_t *buf)
+void vhdx_meta_u64_encode(uint64_t v, uint8_t *buf)
 {
     put_le64(buf, v);
 }
 
-void meta_u32_encode(uint32_t v, uint8_t *buf)
+void vhdx_meta_u32_encode(uint32_t v, uint8_t *buf)
 {
     put_le32(buf, v);
 }

@@ -22,7 +22,7 @@ const struct hv_guid VHDX_REGION_METADATA = { { 0x06, 0xA2, 0x7C, 0x8B, 0x90, 0x
 
 static const uint8_t RT_SIG[4] = { 'r', 'e', 'g', 'i' };
 
-int region_parse(struct hv_span s, struct vhdx_region_table *rt, struct hv_err *e)
+int vhdx_region_parse(struct hv_span s, struct vhdx_region_table *rt, struct hv_err *e)
 {
     const uint8_t *p = span_at(s, 0, RT_SIZE);
     if (!p)
@@ -79,7 +79,7 @@ int region_parse(struct hv_span s, struct vhdx_region_table *rt, struct hv_err *
     return 0;
 }
 
-void region_encode(const struct vhdx_region_table *rt, uint8_t *buf)
+void vhdx_region_encode(const struct vhdx_region_table *rt, uint8_t *buf)
 {
     memset(buf, 0, RT_SIZE);
     memcpy(buf + RT_OFF_SIGNATURE, RT_SIG, sizeof RT_SIG);

@@ -114,7 +114,7 @@ static int build(const struct vhdx *img, const struct vhdx_open_opts *o, struct 
         return -1;
     int rc = 0;
     for (int k = 0; k < 3 && rc == 0; k++) {
-        const char *v = locator_get(&img->loc, PATH_KEYS[k]);
+        const char *v = vhdx_locator_get(&img->loc, PATH_KEYS[k]);
         if (!v || !*v)
             continue;
         if (k == 0) {
@@ -275,14 +275,14 @@ static int attach(struct vhdx *img, const struct vhdx_open_opts *o, struct seen 
          * or (geometry, cycles) the locator as a whole. */
         uint64_t at = img->loc_file_off;
         if (id_mismatches)
-            at = locator_value_at(&img->loc, "parent_linkage") + 2; /* the GUID inside '{' */
+            at = vhdx_locator_value_at(&img->loc, "parent_linkage") + 2; /* the GUID inside '{' */
         else if (!mismatches) {
             int cycles = 0;
             for (size_t i = 0; i < c.n; i++)
                 cycles += c.t[i].result == VHDX_TRY_CYCLE;
             for (int k = 0; k < 3 && !cycles; k++)
-                if (locator_get(&img->loc, PATH_KEYS[k])) {
-                    at = locator_value_at(&img->loc, PATH_KEYS[k]);
+                if (vhdx_locator_get(&img->loc, PATH_KEYS[k])) {
+                    at = vhdx_locator_value_at(&img->loc, PATH_KEYS[k]);
                     break;
                 }
         }
@@ -302,7 +302,7 @@ static int attach(struct vhdx *img, const struct vhdx_open_opts *o, struct seen 
     return 0;
 }
 
-int chain_attach(struct vhdx *img, const struct vhdx_open_opts *opts, struct hv_err *e)
+int vhdx_chain_attach(struct vhdx *img, const struct vhdx_open_opts *opts, struct hv_err *e)
 {
     struct seen seen[VHDX_MAX_CHAIN_DEPTH + 1];
     memset(seen, 0, sizeof seen);

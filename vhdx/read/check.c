@@ -261,7 +261,7 @@ static void check_parent(struct checker *k, struct vhdx *img, const struct vhdx_
     struct vhdx_open_opts one = *o;
     /* Find only the next layer, leniently; it is checked in full below. */
     one.flags |= VHDX_OPEN_NO_PARENT | VHDX_OPEN_INTERNAL_CHECK;
-    if (chain_attach(img, &one, &e)) {
+    if (vhdx_chain_attach(img, &one, &e)) {
         report(k, e.file[0] ? e.file : img->path, VHDX_ERROR, e.code, "parent chain", e.offset, e.msg);
         return;
     }

@@ -68,14 +68,14 @@ static int view(struct vhdx *img, uint64_t off, uint64_t len, const char *what, 
                        "0x%llx+0x%llx extends beyond the end of the file (0x%llx bytes)",
                        (unsigned long long)off, (unsigned long long)len,
                        (unsigned long long)img->logical_size);
-    if (end <= img->file.len && !ov_intersects(&img->ov, off, len)) {
+    if (end <= img->file.len && !vhdx_ov_intersects(&img->ov, off, len)) {
         span_sub(img->file, off, len, out);
         return 0;
     }
     uint8_t *buf = malloc(len ? (size_t)len : 1);
     if (!buf)
         return hv_failx(e, HV_NOMEM, what, "out of memory for %llu bytes", (unsigned long long)len);
-    ov_read(&img->ov, img->file, off, len, buf);
+    vhdx_ov_read(&img->ov, img->file, off, len, buf);
     *out = hv_span_make(buf, (size_t)len, off);
     *owned = buf;
     return 0;
@@ -92,12 +92,12 @@ static int open_headers(struct vhdx *img, struct hv_err *e)
             hv_fail(&he[i], HV_CORRUPT, "header", img->file.len > at ? img->file.len : at,
                     "truncated: file is %zu bytes", img->file.len);
         else
-            img->hdr_valid[i] = header_parse(s, &img->hdr[i], &he[i]) == 0;
+            img->hdr_valid[i] = vhdx_header_parse(s, &img->hdr[i], &he[i]) == 0;
         if (!img->hdr_valid[i])
             vhdx_note_err(img, VHDX_ERROR, &he[i]);
     }
     int tie;
-    img->cur = header_select(img->hdr, img->hdr_valid, &tie);
+    img->cur = vhdx_header_select(img->hdr, img->hdr_valid, &tie);
     if (img->cur < 0) {
         /* Blame the header that would have been current (the newer one whose
          * checksum held), and mention the other. */
@@ -129,7 +129,7 @@ static int open_log(struct vhdx *img, struct hv_err *e)
                        h->log_offset < img->file.len ? img->file.len : hoff + HDR_OFF_LOG_OFFSET,
                        "log 0x%llx+0x%x extends beyond the end of the file (0x%zx bytes)",
                        (unsigned long long)h->log_offset, h->log_length, img->file.len);
-    if (log_find_active(log, &h->log_guid, &img->log, e))
+    if (vhdx_log_find_active(log, &h->log_guid, &img->log, e))
         return -1;
     li->stale_entries = img->log.stale;
     if (!img->log.found) {
@@ -151,7 +151,7 @@ static int open_log(struct vhdx *img, struct hv_err *e)
         return hv_fail(e, HV_CORRUPT, "log entry", head_off + LE_OFF_FLUSHED,
                        "flushed file offset 0x%llx beyond the file size 0x%zx (truncated file)",
                        (unsigned long long)head->flushed_file_offset, img->file.len);
-    if (log_replay(log, &h->log_guid, &img->log, &img->ov, e))
+    if (vhdx_log_replay(log, &h->log_guid, &img->log, &img->ov, e))
         return -1;
     /* Cap growth so a forged LastFileOffset cannot make later views huge. */
     if (head->last_file_offset > img->file.len) {
@@ -180,7 +180,7 @@ static int open_log(struct vhdx *img, struct hv_err *e)
         if (i + 1 < img->ov.n && img->ov.ops[i + 1].off == img->ov.ops[i].off)
             continue;
         uint64_t off = img->ov.ops[i].off;
-        ov_read(&img->ov, img->file, off, LOG_SECTOR, page);
+        vhdx_ov_read(&img->ov, img->file, off, LOG_SECTOR, page);
         const uint8_t *old = span_at(img->file, off, LOG_SECTOR);
         if (!old ? !hv_all_zero(page, LOG_SECTOR) : memcmp(old, page, LOG_SECTOR) != 0)
             li->sectors_changed++;
@@ -189,7 +189,7 @@ static int open_log(struct vhdx *img, struct hv_err *e)
         const struct ov_op *r = &img->ov.zeros[z];
         for (uint64_t off = r->off; off < r->off + r->len && off < img->file.len; off += LOG_SECTOR) {
             const uint8_t *old = span_at(img->file, off, LOG_SECTOR);
-            ov_read(&img->ov, img->file, off, LOG_SECTOR, page);
+            vhdx_ov_read(&img->ov, img->file, off, LOG_SECTOR, page);
             if (old && memcmp(old, page, LOG_SECTOR))
                 li->sectors_changed++;
         }
@@ -210,7 +210,7 @@ static int open_regions(struct vhdx *img, struct hv_err *e)
         uint8_t *owned;
         hv_err_clear(&re[i]);
         if (view(img, at, RT_SIZE, "region table", at, &s, &owned, &re[i]) == 0) {
-            ok[i] = region_parse(s, i ? tmp : &img->rt, &re[i]) == 0;
+            ok[i] = vhdx_region_parse(s, i ? tmp : &img->rt, &re[i]) == 0;
             free(owned);
         }
         if (!ok[i])
@@ -261,14 +261,14 @@ static int open_metadata(struct vhdx *img, struct hv_err *e)
     if (view(img, img->meta_region.file_offset, img->meta_region.length, "metadata table", rt_off,
              &img->meta, &img->meta_owned, e))
         return -1;
-    if (metadata_table_parse(img->meta, &img->mt, e) ||
-        metadata_values_parse(img->meta, &img->mt, &img->mv, e))
+    if (vhdx_metadata_table_parse(img->meta, &img->mt, e) ||
+        vhdx_metadata_values_parse(img->meta, &img->mt, &img->mv, e))
         return -1;
     int diff = (img->mv.fp_flags & FP_HAS_PARENT) != 0;
     img->type = diff ? VHDX_TYPE_DIFFERENCING
                      : (img->mv.fp_flags & FP_LEAVE_BLOCK_ALLOCATED) ? VHDX_TYPE_FIXED
                                                                       : VHDX_TYPE_DYNAMIC;
-    if (bat_geometry(img->mv.virtual_size, img->mv.block_size, img->mv.logical_sector_size, diff,
+    if (vhdx_bat_geometry(img->mv.virtual_size, img->mv.block_size, img->mv.logical_sector_size, diff,
                      &img->g, e)) {
         e->offset = img->mv.virtual_size_at;
         return -1;
@@ -277,22 +277,22 @@ static int open_metadata(struct vhdx *img, struct hv_err *e)
         struct hv_span ls;
         span_sub(img->meta, img->mv.locator_offset, img->mv.locator_length, &ls);
         img->loc_file_off = ls.off;
-        if (locator_parse(ls, &img->loc, e))
+        if (vhdx_locator_parse(ls, &img->loc, e))
             return -1;
         img->has_loc = 1;
-        const char *l1 = locator_get(&img->loc, "parent_linkage");
-        const char *l2 = locator_get(&img->loc, "parent_linkage2");
+        const char *l1 = vhdx_locator_get(&img->loc, "parent_linkage");
+        const char *l2 = vhdx_locator_get(&img->loc, "parent_linkage2");
         if (diff && !l1)
             return hv_fail(e, HV_CORRUPT, "parent locator", ls.off, "no parent_linkage key");
         if (l1 && hv_guid_parse(l1, strlen(l1), &img->linkage))
             return hv_fail(e, HV_CORRUPT, "parent locator",
-                           locator_value_at(&img->loc, "parent_linkage") + (l1[0] == '{' ? 2 : 0),
+                           vhdx_locator_value_at(&img->loc, "parent_linkage") + (l1[0] == '{' ? 2 : 0),
                            "parent_linkage '%s' is not a GUID", l1);
         if (l2 && hv_guid_parse(l2, strlen(l2), &img->linkage2))
             vhdx_note(img, VHDX_WARNING, HV_CORRUPT, "parent locator", ls.off,
                       "parent_linkage2 '%s' is not a GUID; ignored", l2);
-        if (diff && !locator_get(&img->loc, "relative_path") &&
-            !locator_get(&img->loc, "volume_path") && !locator_get(&img->loc, "absolute_win32_path"))
+        if (diff && !vhdx_locator_get(&img->loc, "relative_path") &&
+            !vhdx_locator_get(&img->loc, "volume_path") && !vhdx_locator_get(&img->loc, "absolute_win32_path"))
             return hv_fail(e, HV_CORRUPT, "parent locator", ls.off, "no path key");
     }
     return 0;
@@ -320,7 +320,7 @@ static int open_bat(struct vhdx *img, struct hv_err *e)
         uint64_t off = bat_file_offset(v);
         if (off > img->logical_size || SB_BLOCK_SIZE > img->logical_size - off)
             continue; /* reported by the BAT scan and when read */
-        if (off + SB_BLOCK_SIZE <= img->file.len && !ov_intersects(&img->ov, off, SB_BLOCK_SIZE))
+        if (off + SB_BLOCK_SIZE <= img->file.len && !vhdx_ov_intersects(&img->ov, off, SB_BLOCK_SIZE))
             continue;
         struct sb_copy *p = realloc(img->sbc, (img->nsbc + 1) * sizeof *p);
         if (!p)
@@ -329,7 +329,7 @@ static int open_bat(struct vhdx *img, struct hv_err *e)
         uint8_t *buf = malloc(SB_BLOCK_SIZE);
         if (!buf)
             return hv_failx(e, HV_NOMEM, "sector bitmap", "out of memory");
-        ov_read(&img->ov, img->file, off, SB_BLOCK_SIZE, buf);
+        vhdx_ov_read(&img->ov, img->file, off, SB_BLOCK_SIZE, buf);
         img->sbc[img->nsbc].chunk = c;
         img->sbc[img->nsbc].buf = buf;
         img->nsbc++;
@@ -382,7 +382,7 @@ int vhdx_open_layer(const char *path, unsigned flags, struct vhdx **out, struct 
     }
     img->file = hv_span_make(img->map.p, img->map.len, 0);
     img->logical_size = img->map.len;
-    if (fti_parse(img->file, &img->fti, e) || open_headers(img, e) || open_log(img, e) ||
+    if (vhdx_fti_parse(img->file, &img->fti, e) || open_headers(img, e) || open_log(img, e) ||
         open_regions(img, e) || open_metadata(img, e) || open_bat(img, e))
         goto fail;
     count_bat_changes(img);
@@ -412,13 +412,13 @@ void vhdx_free_layer(struct vhdx *img)
     if (!img)
         return;
     hv_unmap(&img->map);
-    ov_free(&img->ov);
+    vhdx_ov_free(&img->ov);
     free(img->meta_owned);
     free(img->bat_owned);
     for (size_t i = 0; i < img->nsbc; i++)
         free(img->sbc[i].buf);
     free(img->sbc);
-    locator_free(&img->loc);
+    vhdx_locator_free(&img->loc);
     for (size_t i = 0; i < img->ntries; i++)
         free((char *)img->tries[i].path);
     free(img->tries);
@@ -440,7 +440,7 @@ int vhdx_open(const char *path, const struct vhdx_open_opts *opts, vhdx **out, s
     if (vhdx_open_layer(path, opts->flags, &img, err))
         return -1;
     if (img->type == VHDX_TYPE_DIFFERENCING && !(opts->flags & VHDX_OPEN_NO_PARENT)) {
-        if (chain_attach(img, opts, err)) {
+        if (vhdx_chain_attach(img, opts, err)) {
             hv_err_file(err, path);
             vhdx_close(img);
             return -1;
@@ -556,7 +556,7 @@ static int resolve(const struct vhdx *img, int layer, uint64_t voff, uint64_t le
                 uint64_t done = 0;
                 while (done < sec && rc == 0) {
                     int bit = 0;
-                    uint64_t r = bits ? bitmap_run(bits, bit0 + done, sec - done, &bit) : sec - done;
+                    uint64_t r = bits ? vhdx_bitmap_run(bits, bit0 + done, sec - done, &bit) : sec - done;
                     struct seg t = s;
                     t.voff = voff + done * g->lss;
                     t.len = r * g->lss;
@@ -789,7 +789,7 @@ int vhdx_get_info(const vhdx *img, struct vhdx_info *o)
         } else {
             const uint8_t *bits;
             if (g->differencing && sb_get(img, bb / g->chunk_ratio, &bits, NULL) == 0 && bits)
-                o->present_sectors += bitmap_count(bits, (bb % g->chunk_ratio) * spb, secs);
+                o->present_sectors += vhdx_bitmap_count(bits, (bb % g->chunk_ratio) * spb, secs);
         }
     }
     return 0;

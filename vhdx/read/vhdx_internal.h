@@ -114,6 +114,6 @@ int vhdx_bat_scan(const struct vhdx *img, vhdx_scan_fn fn, void *ctx);
 
 /* chain.c: resolves, opens and attaches img's parents (recursively). */
 struct chain_seen;
-int chain_attach(struct vhdx *img, const struct vhdx_open_opts *opts, struct hv_err *e);
+int vhdx_chain_attach(struct vhdx *img, const struct vhdx_open_opts *opts, struct hv_err *e);
 
 #endif

@@ -80,7 +80,7 @@ static int setup(vhdx_builder *b, const struct vhdx_build_params *p, struct hv_e
     uint32_t bs = p->block_size ? p->block_size : (uint32_t)(diff ? 2 * MiB : 32 * MiB);
     if (vsize == 0)
         return hv_failx(e, HV_USAGE, "create", "virtual size must be above 0");
-    if (bat_geometry(vsize, bs, lss, diff, &b->g, e) != 0)
+    if (vhdx_bat_geometry(vsize, bs, lss, diff, &b->g, e) != 0)
         return -1;
     b->type = p->type;
     b->pss = diff ? pi->physical_sector_size : (p->physical_sector_size ? p->physical_sector_size : 4096);
@@ -93,7 +93,7 @@ static int setup(vhdx_builder *b, const struct vhdx_build_params *p, struct hv_e
         b->locator = malloc(64 * KiB);
         if (!b->locator)
             return hv_failx(e, HV_NOMEM, "parent locator", "out of memory");
-        if (locator_build(pi, b->locator, 64 * KiB, &b->locator_len, e) != 0)
+        if (vhdx_locator_build(pi, b->locator, 64 * KiB, &b->locator_len, e) != 0)
             return -1;
     }
     b->bat_len = round_up(b->g.total_entries * 8, MiB);
@@ -192,7 +192,7 @@ static int check_index(const vhdx_builder *b, uint64_t index, struct hv_err *e)
 static int merge_bitmap(vhdx_builder *b, uint64_t index, const uint8_t *bitmap, struct hv_err *e)
 {
     uint64_t nbytes = (uint64_t)b->g.block_size / b->g.lss / 8;
-    uint64_t set = bitmap_count(bitmap, 0, nbytes * 8);
+    uint64_t set = vhdx_bitmap_count(bitmap, 0, nbytes * 8);
     if (set == 0 || set == nbytes * 8)
         return set ? 1 : 0;
     uint64_t c = index / b->g.chunk_ratio;
@@ -311,7 +311,7 @@ static int write_bat(vhdx_builder *b, struct hv_err *e)
     if (!buf)
         return hv_failx(e, HV_NOMEM, "BAT", "out of memory");
     for (uint64_t i = 0; i < b->g.total_entries; i++)
-        bat_entry_encode(b->bat[i], buf + i * 8);
+        vhdx_bat_entry_encode(b->bat[i], buf + i * 8);
     int rc = hv_io_pwrite(b->io, buf, (size_t)b->bat_len, NEW_BAT_OFFSET, e);
     free(buf);
     return rc;
@@ -322,10 +322,10 @@ static int write_metadata(vhdx_builder *b, struct hv_err *e)
     uint8_t fp[8], vs[8], lss[4], pss[4];
     uint32_t flags = b->type == VHDX_TYPE_FIXED ? FP_LEAVE_BLOCK_ALLOCATED
                      : b->type == VHDX_TYPE_DIFFERENCING ? FP_HAS_PARENT : 0;
-    meta_file_parameters_encode(b->g.block_size, flags, fp);
-    meta_u64_encode(b->g.virtual_size, vs);
-    meta_u32_encode(b->g.lss, lss);
-    meta_u32_encode(b->pss, pss);
+    vhdx_meta_file_parameters_encode(b->g.block_size, flags, fp);
+    vhdx_meta_u64_encode(b->g.virtual_size, vs);
+    vhdx_meta_u32_encode(b->g.lss, lss);
+    vhdx_meta_u32_encode(b->pss, pss);
     const uint32_t sys = MT_FLAG_IS_REQUIRED, vd = MT_FLAG_IS_REQUIRED | MT_FLAG_IS_VIRTUAL_DISK;
     struct meta_item items[6] = {
         { VHDX_META_FILE_PARAMETERS, sys, fp, 8 },
@@ -338,7 +338,7 @@ static int write_metadata(vhdx_builder *b, struct hv_err *e)
     uint8_t *region = malloc(NEW_META_LENGTH);
     if (!region)
         return hv_failx(e, HV_NOMEM, "metadata table", "out of memory");
-    int rc = metabuild(items, b->locator ? 6 : 5, region, NEW_META_LENGTH, e);
+    int rc = vhdx_metabuild(items, b->locator ? 6 : 5, region, NEW_META_LENGTH, e);
     if (rc == 0)
         rc = hv_io_pwrite(b->io, region, NEW_META_LENGTH, NEW_META_OFFSET, e);
     free(region);
@@ -358,7 +358,7 @@ static int write_header_area(vhdx_builder *b, struct hv_err *e)
     }
     memset(&fti, 0, sizeof fti);
     snprintf(fti.creator, sizeof fti.creator, "%s", b->creator);
-    fti_encode(&fti, area + FTI_OFFSET);
+    vhdx_fti_encode(&fti, area + FTI_OFFSET);
     struct vhdx_header h;
     memset(&h, 0, sizeof h);
     hv_guid_random(&h.file_write_guid);
@@ -368,13 +368,13 @@ static int write_header_area(vhdx_builder *b, struct hv_err *e)
     h.log_offset = NEW_LOG_OFFSET;
     for (int i = 0; i < 2; i++) { /* header 2 (seq 2) is current, as in qemu/openvmm */
         h.seq = (uint64_t)i + 1;
-        header_encode(&h, area + (i ? HDR2_OFFSET : HDR1_OFFSET));
+        vhdx_header_encode(&h, area + (i ? HDR2_OFFSET : HDR1_OFFSET));
     }
     rt->count = 2;
     rt->e[0] = (struct vhdx_region){ VHDX_REGION_BAT, NEW_BAT_OFFSET, (uint32_t)b->bat_len, 1 };
     rt->e[1] = (struct vhdx_region){ VHDX_REGION_METADATA, NEW_META_OFFSET, NEW_META_LENGTH, 1 };
-    region_encode(rt, area + RT1_OFFSET);
-    region_encode(rt, area + RT2_OFFSET);
+    vhdx_region_encode(rt, area + RT1_OFFSET);
+    vhdx_region_encode(rt, area + RT2_OFFSET);
     int rc = hv_io_pwrite(b->io, area, MiB, 0, e);
     free(rt);
     free(area);

@@ -59,17 +59,17 @@ static uint8_t *build_entry(struct logw *lw, const struct lw_page *pages, size_t
         .flushed_file_offset = *lw->durable_size / MiB * MiB,
         .last_file_offset = round_up(*lw->file_size, MiB),
     };
-    log_entry_header_encode(&h, buf);
+    vhdx_log_entry_header_encode(&h, buf);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         struct vhdx_log_desc d = { .file_offset = pages[i].off, .seq = seq };
         if (pages[i].data)
-            log_data_encode(pages[i].data, seq, &d, buf + ((uint64_t)ds + k++) * LOG_SECTOR);
+            vhdx_log_data_encode(pages[i].data, seq, &d, buf + ((uint64_t)ds + k++) * LOG_SECTOR);
         else
             d.zero_length = LOG_SECTOR;
-        log_desc_encode(&d, buf + LE_HEADER_SIZE + (uint64_t)LD_SIZE * i);
+        vhdx_log_desc_encode(&d, buf + LE_HEADER_SIZE + (uint64_t)LD_SIZE * i);
     }
-    log_entry_seal(buf, (size_t)*len);
+    vhdx_log_entry_seal(buf, (size_t)*len);
     return buf;
 }
 
@@ -95,7 +95,7 @@ static int write_entry(struct logw *lw, const struct lw_page *pages, size_t n, s
     return 0;
 }
 
-int logw_start(struct logw *lw, struct hv_err *e)
+int vhdx_logw_start(struct logw *lw, struct hv_err *e)
 {
     lw->seq = 0;
     lw->head = 0;
@@ -113,7 +113,7 @@ static int apply(struct logw *lw, const struct lw_page *pages, size_t n, struct 
     return 0;
 }
 
-int logw_commit(struct logw *lw, const struct lw_page *pages, size_t n, struct hv_err *e)
+int vhdx_logw_commit(struct logw *lw, const struct lw_page *pages, size_t n, struct hv_err *e)
 {
     if (n == 0)
         return 0;

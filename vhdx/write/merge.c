@@ -59,7 +59,7 @@ static int copy_run(vhdx *child, vhdx_rw *pw, const struct vhdx_run *run, uint8_
     return 0;
 }
 
-int merge_copy(vhdx *child_layer, vhdx_rw *pw, struct hv_err *e)
+int vhdx_merge_copy(vhdx *child_layer, vhdx_rw *pw, struct hv_err *e)
 {
     struct runs rs = { 0 };
     uint8_t *buf = malloc(COPY_CHUNK);
@@ -67,7 +67,7 @@ int merge_copy(vhdx *child_layer, vhdx_rw *pw, struct hv_err *e)
     if (!buf || rc > 0)
         rc = hv_failx(e, HV_NOMEM, "merge", "out of memory");
     if (rc == 0)
-        rc = rw_touch_data(pw, e); /* G is installed even if the child is empty */
+        rc = vhdx_rw_touch_data(pw, e); /* G is installed even if the child is empty */
     for (size_t i = 0; rc == 0 && i < rs.n; i++)
         rc = copy_run(child_layer, pw, &rs.r[i], buf, e);
     free(rs.r);
@@ -92,7 +92,7 @@ static int record_linkage2(const char *child, vhdx *c, const struct vhdx_info *c
     vhdx_rw *w;
     if (vhdx_open_rw(child, NULL, &w, e) != 0)
         return -1;
-    int rc = rw_set_locator(w, &pi, e);
+    int rc = vhdx_rw_set_locator(w, &pi, e);
     return vhdx_close_rw(w, e) || rc ? -1 : 0;
 }
 
@@ -142,7 +142,7 @@ int vhdx_merge(const char *child, int keep_child, struct hv_err *e)
     }
     pw->have_next_data_guid = 1;
     pw->next_data_guid = g;
-    int rc = merge_copy(c, pw, e);
+    int rc = vhdx_merge_copy(c, pw, e);
     vhdx_close(c);
     if (vhdx_close_rw(pw, e) != 0 || rc != 0)
         return -1;

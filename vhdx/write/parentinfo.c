@@ -36,7 +36,7 @@ static size_t split_components(char *path, char **comp, size_t max)
     return n;
 }
 
-int win_relative_path(const char *from_file, const char *to_file, char *out, size_t cap,
+int vhdx_win_relative_path(const char *from_file, const char *to_file, char *out, size_t cap,
                       struct hv_err *e)
 {
     char from[PATH_MAX], to[PATH_MAX], base_from[NAME_MAX + 1], base_to[NAME_MAX + 1];
@@ -90,7 +90,7 @@ int vhdx_parent_info_from(const vhdx *parent, const char *child_path, const char
     pi->logical_sector_size = info.logical_sector_size;
     pi->physical_sector_size = info.physical_sector_size;
     char *rel = store, *win = store + 4096;
-    if (win_relative_path(child_path, vhdx_path(parent), rel, 4096, e) != 0)
+    if (vhdx_win_relative_path(child_path, vhdx_path(parent), rel, 4096, e) != 0)
         return -1;
     pi->relative_path = rel;
     if (win_path && *win_path) {

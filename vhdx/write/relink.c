@@ -1,7 +1,7 @@
 /* relink.c: pointing a differencing child at its parent's new location
  * ([MS-VHDX] 2.6.2.6, spec notes §7.3 step 7): the new parent's identity and
  * geometry are checked against the child, a new parent locator is encoded
- * (metabuild.c) and the metadata region is rewritten through the log: only
+ * (vhdx_metabuild.c) and the metadata region is rewritten through the log: only
  * its changed 4 KiB sectors, in one entry. The virtual disk does not change,
  * so DataWriteGuid is kept: a grandchild linked to this child stays valid.
  */
@@ -11,7 +11,7 @@
 
 #include "write_int.h"
 
-int rw_set_locator(struct vhdx_rw *w, const struct vhdx_parent_info *pi, struct hv_err *e)
+int vhdx_rw_set_locator(struct vhdx_rw *w, const struct vhdx_parent_info *pi, struct hv_err *e)
 {
     if (w->type != VHDX_TYPE_DIFFERENCING)
         return hv_failx(e, HV_USAGE, "parent locator", "not a differencing image");
@@ -19,7 +19,7 @@ int rw_set_locator(struct vhdx_rw *w, const struct vhdx_parent_info *pi, struct 
     struct meta_item *items = calloc(w->mt->count ? w->mt->count : 1, sizeof *items);
     size_t loc_len;
     int rc = !loc || !now || !items ? hv_failx(e, HV_NOMEM, "metadata table", "out of memory")
-                                    : locator_build(pi, loc, 64 * KiB, &loc_len, e);
+                                    : vhdx_locator_build(pi, loc, 64 * KiB, &loc_len, e);
     for (uint16_t i = 0; rc == 0 && i < w->mt->count; i++) {
         const struct vhdx_meta_entry *m = &w->mt->e[i];
         int is_loc = hv_guid_eq(&m->id, &VHDX_META_PARENT_LOCATOR) && !(m->flags & MT_FLAG_IS_USER);
@@ -27,14 +27,14 @@ int rw_set_locator(struct vhdx_rw *w, const struct vhdx_parent_info *pi, struct 
                                        is_loc ? (uint32_t)loc_len : m->length };
     }
     if (rc == 0)
-        rc = metabuild(items, w->mt->count, now, w->meta_r.length, e);
+        rc = vhdx_metabuild(items, w->mt->count, now, w->meta_r.length, e);
     if (rc == 0)
-        rc = rw_log_changes(w, w->meta_r.file_offset, w->meta, now, w->meta_r.length, e);
+        rc = vhdx_rw_log_changes(w, w->meta_r.file_offset, w->meta, now, w->meta_r.length, e);
     if (rc == 0) { /* the cached region and table follow what the log made durable */
         free(w->meta);
         w->meta = now;
         now = NULL;
-        rc = metadata_table_parse(hv_span_make(w->meta, w->meta_r.length, w->meta_r.file_offset),
+        rc = vhdx_metadata_table_parse(hv_span_make(w->meta, w->meta_r.length, w->meta_r.file_offset),
                                   w->mt, e);
     }
     free(items);
@@ -100,6 +100,6 @@ int vhdx_relink(const char *child, const char *new_parent, const char *win_path,
     vhdx_rw *w;
     if (vhdx_open_rw(child, NULL, &w, e) != 0)
         return -1;
-    rc = rw_set_locator(w, &pi, e);
+    rc = vhdx_rw_set_locator(w, &pi, e);
     return vhdx_close_rw(w, e) || rc ? -1 : 0;
 }

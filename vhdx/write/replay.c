@@ -1,6 +1,6 @@
 /* replay.c: applying a pending log to the file itself ([MS-VHDX] 2.3.3,
  * spec notes §10.4, §10.7), for writable opens and `vhdx replay`. The search
- * and the decoding of entries are log.c's (log_find_active, log_replay into
+ * and the decoding of entries are log.c's (vhdx_log_find_active, vhdx_log_replay into
  * an overlay); this file only writes the overlay's pages out, in log order,
  * and extends the file to the head's LastFileOffset. Replay is idempotent. */
 #include <stdlib.h>
@@ -73,7 +73,7 @@ static void report(const struct vhdx_log_scan *scan, const struct vhdx_overlay *
         rep->grow_to = scan->head.last_file_offset;
 }
 
-int replay_ondisk(struct hv_io *io, const struct vhdx_header *h, int dry_run,
+int vhdx_replay_ondisk(struct hv_io *io, const struct vhdx_header *h, int dry_run,
                   struct vhdx_replay_report *rep, struct hv_err *e)
 {
     memset(rep, 0, sizeof *rep);
@@ -87,13 +87,13 @@ int replay_ondisk(struct hv_io *io, const struct vhdx_header *h, int dry_run,
     struct vhdx_log_scan scan;
     struct vhdx_overlay ov;
     memset(&ov, 0, sizeof ov);
-    int rc = log_find_active(s, &h->log_guid, &scan, e);
+    int rc = vhdx_log_find_active(s, &h->log_guid, &scan, e);
     if (rc == 0 && scan.found && size < scan.head.flushed_file_offset)
         rc = hv_fail(e, HV_CORRUPT, "log", h->log_offset,
                      "file is %llu bytes, shorter than the log's flushed size %llu (truncated)",
                      (unsigned long long)size, (unsigned long long)scan.head.flushed_file_offset);
     if (rc == 0 && scan.found)
-        rc = log_replay(s, &h->log_guid, &scan, &ov, e);
+        rc = vhdx_log_replay(s, &h->log_guid, &scan, &ov, e);
     if (rc == 0)
         report(&scan, &ov, size, rep);
     if (rc == 0 && scan.found && !dry_run) {
@@ -103,7 +103,7 @@ int replay_ondisk(struct hv_io *io, const struct vhdx_header *h, int dry_run,
         if (rc == 0)
             rc = hv_io_flush(io, e);
     }
-    ov_free(&ov);
+    vhdx_ov_free(&ov);
     free(log);
     return rc;
 }

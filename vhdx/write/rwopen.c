@@ -15,14 +15,14 @@
 
 #include "write_int.h"
 
-int rw_header_update(struct vhdx_rw *w, const struct vhdx_header *want, struct hv_err *e)
+int vhdx_rw_header_update(struct vhdx_rw *w, const struct vhdx_header *want, struct hv_err *e)
 {
     uint8_t buf[HDR_SIZE];
     for (int i = 0; i < 2; i++) { /* twice: both slots end up current-equal */
         struct vhdx_header h = *want;
         h.seq = w->hdr[w->cur].seq + 1;
         int slot = 1 - w->cur;
-        header_encode(&h, buf);
+        vhdx_header_encode(&h, buf);
         if (hv_io_pwrite(w->io, buf, HDR_SIZE, slot ? HDR2_OFFSET : HDR1_OFFSET, e) != 0 ||
             hv_io_flush(w->io, e) != 0)
             return -1;
@@ -33,7 +33,7 @@ int rw_header_update(struct vhdx_rw *w, const struct vhdx_header *want, struct h
     return 0;
 }
 
-int rw_touch_data(struct vhdx_rw *w, struct hv_err *e)
+int vhdx_rw_touch_data(struct vhdx_rw *w, struct hv_err *e)
 {
     if (w->data_guid_done)
         return 0;
@@ -42,7 +42,7 @@ int rw_touch_data(struct vhdx_rw *w, struct hv_err *e)
         want.data_write_guid = w->next_data_guid;
     else
         hv_guid_random(&want.data_write_guid);
-    if (rw_header_update(w, &want, e) != 0)
+    if (vhdx_rw_header_update(w, &want, e) != 0)
         return -1;
     w->data_guid_done = 1;
     return 0;
@@ -57,17 +57,17 @@ static int read_headers(struct vhdx_rw *w, struct hv_err *e)
     int rc = hv_io_pread(w->io, area, RT1_OFFSET, 0, e);
     struct vhdx_fti fti;
     if (rc == 0)
-        rc = fti_parse(hv_span_make(area, FTI_SIZE, 0), &fti, e);
+        rc = vhdx_fti_parse(hv_span_make(area, FTI_SIZE, 0), &fti, e);
     int valid[2] = { 0, 0 };
     for (int i = 0; rc == 0 && i < 2; i++) {
         uint64_t off = i ? HDR2_OFFSET : HDR1_OFFSET;
-        valid[i] = header_parse(hv_span_make(area + off, HDR_SIZE, off), &w->hdr[i], NULL) == 0;
+        valid[i] = vhdx_header_parse(hv_span_make(area + off, HDR_SIZE, off), &w->hdr[i], NULL) == 0;
     }
     free(area);
     if (rc != 0)
         return -1;
     int tie;
-    w->cur = header_select(w->hdr, valid, &tie);
+    w->cur = vhdx_header_select(w->hdr, valid, &tie);
     if (w->cur < 0)
         return hv_fail(e, HV_CORRUPT, "header", HDR1_OFFSET, "no valid header");
     return 0;
@@ -86,7 +86,7 @@ static int read_regions(struct vhdx_rw *w, struct hv_err *e)
         uint64_t off = copy ? RT2_OFFSET : RT1_OFFSET;
         rc = hv_io_pread(w->io, buf, RT_SIZE, off, e);
         if (rc == 0)
-            rc = region_parse(hv_span_make(buf, RT_SIZE, off), w->rt, e);
+            rc = vhdx_region_parse(hv_span_make(buf, RT_SIZE, off), w->rt, e);
         w->rt_copy = copy;
     }
     free(buf);
@@ -124,12 +124,12 @@ static int read_metadata_and_bat(struct vhdx_rw *w, struct hv_err *e)
     if (read_region_bytes(w, &w->meta_r, &w->meta, "metadata table", e) != 0)
         return -1;
     struct hv_span ms = hv_span_make(w->meta, w->meta_r.length, w->meta_r.file_offset);
-    if (metadata_table_parse(ms, w->mt, e) || metadata_values_parse(ms, w->mt, &w->mv, e))
+    if (vhdx_metadata_table_parse(ms, w->mt, e) || vhdx_metadata_values_parse(ms, w->mt, &w->mv, e))
         return -1;
     int diff = (w->mv.fp_flags & FP_HAS_PARENT) != 0;
     w->type = diff ? VHDX_TYPE_DIFFERENCING
                    : (w->mv.fp_flags & FP_LEAVE_BLOCK_ALLOCATED) ? VHDX_TYPE_FIXED : VHDX_TYPE_DYNAMIC;
-    if (bat_geometry(w->mv.virtual_size, w->mv.block_size, w->mv.logical_sector_size, diff, &w->g, e))
+    if (vhdx_bat_geometry(w->mv.virtual_size, w->mv.block_size, w->mv.logical_sector_size, diff, &w->g, e))
         return -1;
     if ((uint64_t)w->bat_r.length < w->g.total_entries * 8)
         return hv_fail(e, HV_CORRUPT, "BAT", w->bat_r.file_offset, "region too small for %llu entries",
@@ -144,12 +144,12 @@ static int start_log(struct vhdx_rw *w, const struct vhdx_header *want_in, struc
         return hv_fail(e, HV_UNSUPPORTED, "log", HDR1_OFFSET, "log of %u bytes too small to write",
                        want.log_length);
     hv_guid_random(&want.log_guid);
-    if (rw_header_update(w, &want, e) != 0)
+    if (vhdx_rw_header_update(w, &want, e) != 0)
         return -1;
     w->log = (struct logw){ .io = w->io, .log_off = want.log_offset, .log_len = want.log_length,
                             .guid = want.log_guid, .file_size = &w->file_size,
                             .durable_size = &w->durable_size };
-    return logw_start(&w->log, e);
+    return vhdx_logw_start(&w->log, e);
 }
 
 /* Everything after the io is open. */
@@ -163,11 +163,11 @@ static int rw_setup(struct vhdx_rw *w, struct hv_err *e)
     int pending = !hv_guid_is_zero(&want.log_guid);
     if (!pending)
         hv_guid_random(&want.log_guid); /* FileWriteGuid and LogGuid in one update */
-    if (rw_header_update(w, &want, e) != 0)
+    if (vhdx_rw_header_update(w, &want, e) != 0)
         return -1;
     if (pending) {
         struct vhdx_replay_report rep;
-        if (replay_ondisk(w->io, &w->hdr[w->cur], 0, &rep, e) != 0 ||
+        if (vhdx_replay_ondisk(w->io, &w->hdr[w->cur], 0, &rep, e) != 0 ||
             hv_io_size(w->io, &w->file_size, e) != 0)
             return -1;
         w->durable_size = w->file_size;
@@ -182,7 +182,7 @@ static int rw_setup(struct vhdx_rw *w, struct hv_err *e)
     if (want.log_length < MiB)
         return hv_fail(e, HV_UNSUPPORTED, "log", HDR1_OFFSET, "log of %u bytes too small to write",
                        want.log_length);
-    return logw_start(&w->log, e);
+    return vhdx_logw_start(&w->log, e);
 }
 
 static void rw_free(struct vhdx_rw *w)
@@ -255,7 +255,7 @@ int vhdx_close_rw(vhdx_rw *w, struct hv_err *e)
     if (rc == 0) { /* every entry is applied and flushed: the log is clean */
         struct vhdx_header want = w->hdr[w->cur];
         memset(&want.log_guid, 0, sizeof want.log_guid);
-        rc = rw_header_update(w, &want, e);
+        rc = vhdx_rw_header_update(w, &want, e);
     }
     if (rc != 0)
         hv_err_file(e, w->path);

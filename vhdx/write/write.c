@@ -45,13 +45,13 @@ static uint64_t bat_get(const struct vhdx_rw *w, uint64_t idx)
 
 static void bat_set(struct vhdx_rw *w, struct changes *c, uint64_t idx, uint64_t v)
 {
-    bat_entry_encode(v, w->bat + idx * 8);
+    vhdx_bat_entry_encode(v, w->bat + idx * 8);
     add_page(c, w->bat, w->bat_r.file_offset, idx * 8);
 }
 
 static int commit(struct vhdx_rw *w, struct changes *c, struct hv_err *e)
 {
-    int rc = logw_commit(&w->log, c->p, c->n, e);
+    int rc = vhdx_logw_commit(&w->log, c->p, c->n, e);
     c->n = 0;
     if (rc != 0)
         w->broken = 1;
@@ -185,7 +185,7 @@ static int check_range(struct vhdx_rw *w, uint64_t off, uint64_t len, struct hv_
 
 int vhdx_write(vhdx_rw *w, const void *buf, size_t len, uint64_t off, struct hv_err *e)
 {
-    if (check_range(w, off, len, e) != 0 || (len && rw_touch_data(w, e) != 0))
+    if (check_range(w, off, len, e) != 0 || (len && vhdx_rw_touch_data(w, e) != 0))
         return -1;
     const uint8_t *p = buf;
     while (len > 0) {
@@ -223,7 +223,7 @@ static int zero_part(struct vhdx_rw *w, uint64_t off, uint64_t n, struct hv_err 
 
 int vhdx_discard(vhdx_rw *w, uint64_t off, uint64_t len, struct hv_err *e)
 {
-    if (check_range(w, off, len, e) != 0 || (len && rw_touch_data(w, e) != 0))
+    if (check_range(w, off, len, e) != 0 || (len && vhdx_rw_touch_data(w, e) != 0))
         return -1;
     struct changes c = { .n = 0 };
     while (len > 0) {
@@ -246,7 +246,7 @@ int vhdx_discard(vhdx_rw *w, uint64_t off, uint64_t len, struct hv_err *e)
     return c.n ? commit(w, &c, e) : 0;
 }
 
-int rw_log_changes(struct vhdx_rw *w, uint64_t off, const uint8_t *before, const uint8_t *now,
+int vhdx_rw_log_changes(struct vhdx_rw *w, uint64_t off, const uint8_t *before, const uint8_t *now,
                    size_t len, struct hv_err *e)
 {
     struct changes c = { .n = 0 };

@@ -37,16 +37,16 @@ struct meta_item {
 
 /* Lays out a whole metadata region (table + items packed from 64 KiB) into
  * region[0..region_len), zero-filling the rest. Returns 0 or -1 (too big). */
-int metabuild(const struct meta_item *items, size_t n, uint8_t *region, size_t region_len,
+int vhdx_metabuild(const struct meta_item *items, size_t n, uint8_t *region, size_t region_len,
               struct hv_err *e);
 
 /* Encodes the VHDX parent locator of `pi` into buf (cap bytes); *len = size. */
-int locator_build(const struct vhdx_parent_info *pi, uint8_t *buf, size_t cap, size_t *len,
+int vhdx_locator_build(const struct vhdx_parent_info *pi, uint8_t *buf, size_t cap, size_t *len,
                   struct hv_err *e);
 
 /* Relative path from the directory of `from_file` to `to_file`, with `\`
  * separators (both made absolute first). Returns 0 or -1. */
-int win_relative_path(const char *from_file, const char *to_file, char *out, size_t cap,
+int vhdx_win_relative_path(const char *from_file, const char *to_file, char *out, size_t cap,
                       struct hv_err *e);
 
 
@@ -71,11 +71,11 @@ struct logw {
 
 /* Writes the initialisation entry (sequence 1, tail = itself) at ring 0 and
  * flushes; the header must already carry lw->guid. */
-int logw_start(struct logw *lw, struct hv_err *e);
+int vhdx_logw_start(struct logw *lw, struct hv_err *e);
 /* One transaction: entry -> flush -> apply -> flush. Pages whose bytes equal
  * `current` (the caller's view before the change, may be NULL) are skipped
  * by the caller, not here. */
-int logw_commit(struct logw *lw, const struct lw_page *pages, size_t n, struct hv_err *e);
+int vhdx_logw_commit(struct logw *lw, const struct lw_page *pages, size_t n, struct hv_err *e);
 
 /* ---- the writable handle (rwopen.c, write.c) ---- */
 
@@ -112,27 +112,27 @@ struct vhdx_rw {
 
 /* Header update ([MS-VHDX] 2.2.2.1): `want` (seq ignored) written to the
  * non-current slot and flushed, twice, so both slots hold it. */
-int rw_header_update(struct vhdx_rw *w, const struct vhdx_header *want, struct hv_err *e);
+int vhdx_rw_header_update(struct vhdx_rw *w, const struct vhdx_header *want, struct hv_err *e);
 /* Changes DataWriteGuid once per session, before the first visible change. */
-int rw_touch_data(struct vhdx_rw *w, struct hv_err *e);
+int vhdx_rw_touch_data(struct vhdx_rw *w, struct hv_err *e);
 /* Logs the 4 KiB sectors of region bytes `now` (file offset `off`, len a
  * multiple of 4096) that differ from `before`; one transaction. */
-int rw_log_changes(struct vhdx_rw *w, uint64_t off, const uint8_t *before, const uint8_t *now,
+int vhdx_rw_log_changes(struct vhdx_rw *w, uint64_t off, const uint8_t *before, const uint8_t *now,
                    size_t len, struct hv_err *e);
 
 /* relink.c: replaces the parent locator item of an open differencing image
  * with the one of `pi` (the metadata region rewrite is one logged change). */
-int rw_set_locator(struct vhdx_rw *w, const struct vhdx_parent_info *pi, struct hv_err *e);
+int vhdx_rw_set_locator(struct vhdx_rw *w, const struct vhdx_parent_info *pi, struct hv_err *e);
 
 /* merge.c: copies every sector `child_layer` (opened without its parent)
  * holds into `pw` (its parent, open for writing with the agreed next
  * DataWriteGuid); the child's ZERO-state blocks become zeros. */
-int merge_copy(vhdx *child_layer, vhdx_rw *pw, struct hv_err *e);
+int vhdx_merge_copy(vhdx *child_layer, vhdx_rw *pw, struct hv_err *e);
 
 /* replay.c: finds the active log sequence through `io` and, unless dry_run,
  * applies it to the file and extends it to LastFileOffset (flushed). The
  * header is not touched. */
-int replay_ondisk(struct hv_io *io, const struct vhdx_header *h, int dry_run,
+int vhdx_replay_ondisk(struct hv_io *io, const struct vhdx_header *h, int dry_run,
                   struct vhdx_replay_report *rep, struct hv_err *e);
 
 #endif
