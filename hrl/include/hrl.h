@@ -264,7 +264,8 @@ struct hrl_writer_opts {
 
 /*! hrl_writer_create() :
  *  Creates `path` (must not exist) and writes an open header (EOLLocation 0).
- *  The caller writes to a temporary name and renames after hrl_writer_close().
+ *  The caller writes to a temporary name and publishes it (hv_publish.h) after
+ *  hrl_writer_close().
  *  @return 0 and *out, or -1 with err. */
 HVK_API int hrl_writer_create(const char *path, const struct hrl_writer_opts *opts,
                               hrl_writer **out, struct hv_err *err);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "hrl_restore.h"
+#include "hv_publish.h"
 
 /* ---- sparse output -------------------------------------------------------
  * The builder takes whole blocks, but a restored block usually holds a few
@@ -176,36 +177,6 @@ static void sp_close(struct hv_io *io)
 }
 
 static const struct hv_io_ops sparse_ops = { sp_pread, sp_pwrite, sp_flush, sp_truncate, sp_size, sp_close };
-
-/* ---- publishing ------------------------------------------------------------ */
-
-static int tmp_name(const char *out, char *tmp, size_t cap, struct hv_err *e)
-{
-    const char *slash = strrchr(out, '/');
-    int dirlen = slash ? (int)(slash - out + 1) : 0;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int n = snprintf(tmp, cap, "%.*s.%s.restore-%ld-%lx", dirlen, out, slash ? slash + 1 : out,
-                     (long)getpid(), (unsigned long)ts.tv_nsec);
-    if (n < 0 || (size_t)n >= cap)
-        return hv_failx(e, HV_USAGE, "restore", "output path too long");
-    return 0;
-}
-
-/* link() refuses to replace an existing file, unlike rename(). */
-static int publish(const char *tmp, const char *out, struct hv_err *e)
-{
-    if (link(tmp, out) != 0) {
-        int err = errno;
-        hv_err_file(e, out);
-        if (err == EEXIST)
-            return hv_failx(e, HV_EXISTS, "restore", "file exists; refusing to overwrite");
-        return hv_fail_errno(e, err, "restore", "cannot link '%s' into place", tmp);
-    }
-    if (unlink(tmp) != 0)
-        return hv_fail_errno(e, errno, "restore", "cannot remove temporary '%s'", tmp);
-    return hv_fsync_dir_of(out, e);
-}
 
 /* ---- shared ---------------------------------------------------------------- */
 
@@ -440,7 +411,7 @@ int hrl_restore(vhdx *base, const char *base_path, const hrl_set *set, size_t po
         bp.type = VHDX_TYPE_DIFFERENCING;
         bp.parent = &pi;
     }
-    if (tmp_name(out, tmp, sizeof tmp, e) != 0 || hv_io_open_file(tmp, HV_IO_CREATE, &inner, e) != 0)
+    if (hv_tmp_sibling(out, tmp, sizeof tmp, e) != 0 || hv_io_open_file(tmp, HV_IO_CREATE, &inner, e) != 0)
         goto out;
     have_tmp = 1;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -463,7 +434,7 @@ int hrl_restore(vhdx *base, const char *base_path, const hrl_set *set, size_t po
         goto out;
     hv_io_close(inner);
     inner = NULL;
-    if (publish(tmp, out, e) != 0)
+    if (hv_publish_tmp(tmp, out, e) != 0)
         goto out;
     have_tmp = 0;
     rc = 0;

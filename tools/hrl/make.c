@@ -14,6 +14,7 @@
 #include "hrl_diff.h"
 #include "util.h"
 #include "hv_io.h"
+#include "hv_publish.h"
 #include "chain_opts.h"
 
 #define SYNOPSIS HRL_SYN_make
@@ -162,10 +163,9 @@ static int write_log(const char *out, const struct hrl_writer_opts *wo, struct m
                      struct images *im, const char *writes, uint64_t max_write)
 {
     char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
     struct hv_err err;
     hv_err_clear(&err);
-    if (hrl_writer_create(tmp, wo, &m->w, &err))
+    if (hv_tmp_sibling(out, tmp, sizeof tmp, &err) || hrl_writer_create(tmp, wo, &m->w, &err))
         return cli_error(&err);
     struct hrl_diff_stats st = { 0 };
     int rc = writes ? from_list(m, writes, &err)
@@ -182,10 +182,9 @@ static int write_log(const char *out, const struct hrl_writer_opts *wo, struct m
         unlink(tmp);
         return cli_error(&err);
     }
-    if (rename(tmp, out) != 0) {
-        int e = errno;
+    if (hv_publish_tmp(tmp, out, &err)) {
         unlink(tmp);
-        return cli_errorf("'%s': cannot rename into place: %s", out, strerror(e));
+        return cli_error(&err);
     }
     char g[40];
     printf("%s: %" PRIu64 " writes, %" PRIu64 " bytes, unique id %s\n", out, m->writes, m->bytes,

@@ -13,6 +13,7 @@
 #include "cmds.h"
 #include "pointset.h"
 #include "util.h"
+#include "hv_publish.h"
 
 #define VSYNOPSIS                                                                                \
     "verify --base BASE [--digest] [--manifest FILE] [--json] [--ignore-guid]\n"                \
@@ -347,7 +348,12 @@ int cmd_seal(int argc, char **argv)
     }
     if ((rc = alloc_digests(&base, set, n, n, o.force_progress, &dg)) != 0)
         goto out;
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", o.out, (long)getpid());
+    struct hv_err err;
+    hv_err_clear(&err);
+    if (hv_tmp_sibling(o.out, tmp, sizeof tmp, &err)) {
+        rc = cli_error(&err);
+        goto out;
+    }
     f = fopen(tmp, "wx");
     if (!f) {
         rc = cli_errorf("'%s': %s", tmp, strerror(errno));
@@ -366,11 +372,10 @@ int cmd_seal(int argc, char **argv)
     }
     fclose(f);
     f = NULL;
-    if (link(tmp, o.out) != 0) {
-        rc = cli_errorf("'%s': %s", o.out, strerror(errno));
+    if (hv_publish_tmp(tmp, o.out, &err)) {
+        rc = cli_error(&err);
         goto out;
     }
-    unlink(tmp);
     have_tmp = 0;
     printf("%s: sealed %zu recovery point%s (and the base)\n", o.out, n, n == 1 ? "" : "s");
     rc = EXIT_OK;
