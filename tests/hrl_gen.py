@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """hrl_gen.py - independent Hyper-V Replica log (.hrl) generator.
 
-Written only from shared/spec/hrl-format.md (Python 3 standard library; no
+Written only from [MS-HRL] and docs/hrl-format.md (Python 3 standard library; no
 code shared with the C library).  It writes chains of .hrl files with random
 writes and a JSON manifest giving, for every point k (the base disk after logs
 1..k are applied in order), the expected SHA-256 of the whole virtual disk and

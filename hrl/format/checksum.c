@@ -1,4 +1,4 @@
-/* checksum.c: the one HRL checksum (spec notes §8): one's complement of the
+/* checksum.c: the one HRL checksum (docs/hrl-format.md §8): one's complement of the
  * 32-bit wrapping sum of unsigned bytes, one 4-byte field skipped.
  *
  *   buffer: [ ... bytes ... | skip: 4 bytes (the checksum field) | ... ]

@@ -1,4 +1,4 @@
-/* header.c: the Log File Header (spec notes §5), _CTLOG_HEADER_PACKED.
+/* header.c: the Log File Header (docs/hrl-format.md §5), _CTLOG_HEADER_PACKED.
  *
  *   0x000 Cookie "msctlog" + 0x00|0x20   0x038 MetadataSize
  *   0x008 LogFormatVersion               0x03C UniqueId (GUID)

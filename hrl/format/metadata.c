@@ -1,4 +1,4 @@
-/* metadata.c: metadata blocks (spec notes §6): the 32-byte metadata header
+/* metadata.c: metadata blocks (docs/hrl-format.md §6): the 32-byte metadata header
  * (_CTLOG_METADATA_HEADER_PACKED) and 32-byte entries (_CTLOG_METADATA_ENTRY_PACKED).
  *
  *   block (MetadataSize bytes, default 4096):

@@ -1,5 +1,5 @@
 /* hrl.h: libhrl, the Hyper-V Replica log (.hrl) reader, verifier, salvager,
- * writer and chain checker ([MS-HRL], notes in shared/spec/hrl-format.md).
+ * writer and chain checker ([MS-HRL]; docs/hrl-format.md).
  *
  *   file:  [header 4096][payloads][metadata block][payloads][metadata block]...EOL
  *   block: [metadata header 32][entry 32] x (MetadataSize-32)/32

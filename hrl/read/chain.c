@@ -1,4 +1,4 @@
-/* chain.c: ordering a set of logs into one log chain (spec notes §12: logs
+/* chain.c: ordering a set of logs into one log chain (docs/hrl-format.md §12: logs
  * are linked only by UniqueId / PreviousUniqueId).
  *
  *   log A {Unique a, Prev z} <- log B {Unique b, Prev a} <- log C {Unique c, Prev b}

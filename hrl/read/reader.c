@@ -1,4 +1,4 @@
-/* reader.c: opening a log and iterating its entries (spec notes §9, §7, §10).
+/* reader.c: opening a log and iterating its entries (docs/hrl-format.md §9, §7, §10).
  *
  *   0x0000 header ──EOLLocation──────────────────────────────────────┐
  *   0x1000 [payloads A][block 1]<──prev──[payloads B][block 2] ... [block n]|EOL

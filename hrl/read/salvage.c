@@ -1,5 +1,5 @@
 /* salvage.c: recovering the readable prefix of an unclosed or torn log
- * (spec notes §10; the spec defines no recovery, this is our policy).
+ * (docs/hrl-format.md §10; [MS-HRL] defines no recovery, this is our policy).
  *
  *   0x1000 [payloads][block 1][payloads][block 2][payl|  torn / zero / stale ...
  *          ^ scan in 512-byte steps from the end of the last accepted block,
@@ -17,7 +17,7 @@
 
 #include "hrl_impl.h"
 
-#define SALVAGE_STEP 512u /* writes are sector-granular (spec notes §7) */
+#define SALVAGE_STEP 512u /* writes are sector-granular (docs/hrl-format.md §7) */
 
 /* Whether a candidate block at c continues the accepted prefix (no reporting:
  * almost every candidate is payload bytes). */

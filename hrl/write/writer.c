@@ -1,4 +1,4 @@
-/* writer.c: producing spec-valid logs (spec notes §11).
+/* writer.c: producing spec-valid logs (docs/hrl-format.md §11).
  *
  *   0x0000 header (EOLLocation 0 while open; rewritten by close)
  *   0x1000 [empty block, optional, as Hyper-V writes it]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Recovery points (issue 5): restore / apply / points / verify --base / seal,
+# Recovery points restore / apply / points / verify --base / seal,
 # checked against tests/hrl_gen.py, an HRL generator written independently from
 # the spec that prints the expected SHA-256 and tree digest of every point.
 # Readers used to read results back: our `vhdx cat`, libvhdi (differencing,

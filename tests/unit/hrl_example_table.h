@@ -1,4 +1,4 @@
-/* Spec notes §13.3: metadata block #2, slot order: DataLength, ByteOffset, TimeStamp,
+/* docs/hrl-format.md §13: metadata block #2, slot order: DataLength, ByteOffset, TimeStamp,
  * printed entry Checksum, derived payload file offset. */
 static const struct ex_entry {
     uint32_t len;

@@ -1,4 +1,4 @@
-/* test_hrl_example.c: the spec's section 3 example (spec notes §13) as test
+/* test_hrl_example.c: the spec's section 3 example (docs/hrl-format.md §13) as test
  * vectors: block #2 rebuilt byte for byte reproduces all 58 entry checksums
  * and 0xFFFFFECF; the empty block #1 gives 0xFFFFFFFF; a whole file laid out
  * like the example reads back with the same offsets, lengths, times and
@@ -188,7 +188,7 @@ static void test_whole_file(void **state)
     free(f);
 }
 
-/* §13.1 printed checksum (0xFFFFE27B) does not match its fields (spec notes
+/* §13.1 printed checksum (0xFFFFE27B) does not match its fields (docs/hrl-format.md
  * say so): the reader must report it, with the computed value. */
 static void test_printed_header_checksum(void **state)
 {

@@ -2,7 +2,7 @@
  * the command table, error printing, exit codes, JSON output, progress.
  * No format knowledge lives in tools/.
  *
- * Exit codes (DEVELOPERS.md): 0 success; 1 the input has problems (check and
+ * Exit codes (README.md): 0 success; 1 the input has problems (check and
  * verify found damage); 2 usage or I/O error, or an input that cannot be
  * opened at all.
  */

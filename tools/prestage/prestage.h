@@ -1,5 +1,5 @@
 /* prestage.h: plan the pre-staging of differencing-chain parents on a target
- * host before a migration (issue 6).
+ * host before a migration.
  *
  * For each input disk the source chain is resolved (through the source maps);
  * for each parent we compute where its child will look on the target (the

@@ -1,5 +1,5 @@
 /* vhdx_prestage.c: `vhdx prestage plan|copy`: have every parent of the given
- * disks' chains in place on a migration target (issue 6). Parses, calls
+ * disks' chains in place on a migration target. Parses, calls
  * vhdx/prestage*.c, prints a checklist or JSON. */
 #define _GNU_SOURCE
 #include <getopt.h>

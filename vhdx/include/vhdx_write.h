@@ -1,6 +1,6 @@
 /* vhdx_write.h: the public WRITE API of libvhdx: build new images
  * sequentially, create fixed/dynamic/differencing images, convert, and change
- * existing images in place through the VHDX log ([MS-VHDX] 2.3, spec notes
+ * existing images in place through the VHDX log ([MS-VHDX] 2.3, docs/vhdx-format.md
  * §4.4, §10, §11).
  *
  *   vhdx_builder_begin() --> put_block()/put_zero()... --> vhdx_builder_finish()
@@ -157,7 +157,7 @@ HVK_API int vhdx_convert(const char *in, const char *out, const struct vhdx_conv
 typedef struct vhdx_rw vhdx_rw;
 
 /*! vhdx_open_rw() :
- *  Opens `path` for writing ([MS-VHDX] 2.2.2.1 and spec notes §11): header
+ *  Opens `path` for writing ([MS-VHDX] 2.2.2.1 and docs/vhdx-format.md §11): header
  *  update with a fresh FileWriteGuid (twice, flushed), replay of a pending
  *  log, then a new LogGuid and an initialisation entry before any log space
  *  is reused. Writes are whole logical sectors, so a differencing image's

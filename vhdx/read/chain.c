@@ -1,4 +1,4 @@
-/* chain.c: [MS-VHDX] 2.6.2.6 / notes section 7.3-7.5: finding, checking and
+/* chain.c: [MS-VHDX] 2.6.2.6 / docs/vhdx-format.md §7.3-7.5: finding, checking and
  * attaching the parents of a differencing file.
  *
  *   child --locator--> candidates, in order:

@@ -1,5 +1,5 @@
 /* check.c: `vhdx check`: every problem of a file and its chain, not just the
- * first ([MS-VHDX] 2.2-2.6 rules, notes sections 4-10).
+ * first ([MS-VHDX] 2.2-2.6 rules, docs/vhdx-format.md §4-10).
  *
  *   open layer (notes kept: bad header copy, bad region copy, log warnings)
  *     |-- fatal open error --> one problem, stop

@@ -1,5 +1,5 @@
 /* builder.c: the sequential writer of a complete new image (create, convert,
- * hrl restore). Layout (spec notes §2, §11.9):
+ * hrl restore). Layout (docs/vhdx-format.md §2, §11.9):
  *
  *   0      1M     2M        3M         3M+BAT          ...
  *   +------+------+---------+----------+---------------+----------------+

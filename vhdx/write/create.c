@@ -1,5 +1,5 @@
 /* create.c: an empty fixed, dynamic or differencing image ([MS-VHDX] 2.6,
- * spec notes §7.6, §8.5) in one call, through the builder. */
+ * docs/vhdx-format.md §7.6, §8.5) in one call, through the builder. */
 #include "write_int.h"
 
 int vhdx_create(const char *path, const struct vhdx_build_params *p, struct hv_err *e)

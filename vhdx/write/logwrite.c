@@ -1,4 +1,4 @@
-/* logwrite.c: the log entry writer ([MS-VHDX] 2.3, spec notes §10.2, §11.2,
+/* logwrite.c: the log entry writer ([MS-VHDX] 2.3, docs/vhdx-format.md §10.2, §11.2,
  * §11.4): every metadata change becomes one entry written at the ring head,
  * flushed, applied to its final location, flushed again.
  *

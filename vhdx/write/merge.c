@@ -1,5 +1,5 @@
 /* merge.c: folding a differencing child into its immediate parent, in the
- * crash-safe order of [MS-VHDX] note <12> (spec notes §7.5):
+ * crash-safe order of [MS-VHDX] note <12> (docs/vhdx-format.md §7.5):
  *
  *   1. choose the parent's next DataWriteGuid G and record it in the child's
  *      locator as parent_linkage2 (a logged metadata change of the child);

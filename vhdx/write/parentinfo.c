@@ -1,5 +1,5 @@
 /* parentinfo.c: what a differencing child records about its parent
- * ([MS-VHDX] 2.6.2.6, spec notes §7.2, §7.6): the parent's identity and
+ * ([MS-VHDX] 2.6.2.6, docs/vhdx-format.md §7.2, §7.6): the parent's identity and
  * geometry, and the locator paths (relative_path from the child's directory
  * with `\` separators, absolute_win32_path / volume_path when given). Used by
  * create and relink; the locator bytes are encoded by locator.c. */

@@ -1,5 +1,5 @@
 /* relink.c: pointing a differencing child at its parent's new location
- * ([MS-VHDX] 2.6.2.6, spec notes §7.3 step 7): the new parent's identity and
+ * ([MS-VHDX] 2.6.2.6, docs/vhdx-format.md §7.3): the new parent's identity and
  * geometry are checked against the child, a new parent locator is encoded
  * (vhdx_metabuild.c) and the metadata region is rewritten through the log: only
  * its changed 4 KiB sectors, in one entry. The virtual disk does not change,

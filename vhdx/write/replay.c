@@ -1,5 +1,5 @@
 /* replay.c: applying a pending log to the file itself ([MS-VHDX] 2.3.3,
- * spec notes §10.4, §10.7), for writable opens and `vhdx replay`. The search
+ * docs/vhdx-format.md §10.4, §10.7), for writable opens and `vhdx replay`. The search
  * and the decoding of entries are log.c's (vhdx_log_find_active, vhdx_log_replay into
  * an overlay); this file only writes the overlay's pages out, in log order,
  * and extends the file to the head's LastFileOffset. Replay is idempotent. */

@@ -1,5 +1,5 @@
 /* rwopen.c: opening and closing an image for in-place writes, in the order
- * of [MS-VHDX] 2.2.2.1 / spec notes §11.1-§11.2 and §11.8:
+ * of [MS-VHDX] 2.2.2.1 / docs/vhdx-format.md §11.1-§11.2 and §11.8:
  *
  *   read headers -> header update (new FileWriteGuid) -> replay pending log
  *   -> parse region table, metadata, BAT -> header update (new LogGuid)

@@ -1,4 +1,4 @@
-/* write.c: in-place payload writes and discards (spec notes §11.3, §11.5,
+/* write.c: in-place payload writes and discards (docs/vhdx-format.md §11.3, §11.5,
  * §11.6): block allocation at EOF in 1 MiB units, payload flushed before the
  * BAT points at it, BAT entries and sector-bitmap sectors changed only
  * through the log (logwrite.c), differencing partial writes as

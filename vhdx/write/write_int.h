@@ -14,7 +14,7 @@
 #include "layout.h"
 #include "vhdx_write.h"
 
-/* Where new files put their regions (openvmm/qemu shape, spec notes §2):
+/* Where new files put their regions (openvmm/qemu shape, docs/vhdx-format.md §2):
  * log at 1 MiB (1 MiB long), metadata at 2 MiB (1 MiB), BAT at 3 MiB. */
 #define NEW_LOG_OFFSET (1 * MiB)
 #define NEW_LOG_LENGTH (1 * MiB)
