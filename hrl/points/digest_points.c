@@ -1,10 +1,10 @@
 /* digest_points.c: the tree digest of every recovery point, incrementally. */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hrl_restore.h"
+#include "hv_pool.h"
 
 /* Which writes touch which 1 MiB piece: (piece, write) pairs sorted by piece
  * then write index, so a piece's writers up to any point are a prefix. */
@@ -99,43 +99,23 @@ static int rebuild_piece(struct rebuild *r, const struct touch *t, size_t a, siz
  * vhdx handle, which is single-threaded) stays on the calling thread, and is
  * ~10x cheaper than SHA-256 of the piece. BATCH pieces per round. */
 #define BATCH 32
-#define MAX_THREADS 8
 
-struct hash_job {
+struct hash_batch {
     hv_tree *tree;
     const uint64_t *piece;
     const uint8_t *bufs;
-    size_t from, to;
 };
 
-static void *hash_job_run(void *arg)
+static void hash_one(void *ctx, size_t i)
 {
-    struct hash_job *j = arg;
-    for (size_t i = j->from; i < j->to; i++)
-        hv_tree_set_piece(j->tree, j->piece[i], j->bufs + i * HV_DIGEST_PIECE); /* distinct slots */
-    return NULL;
+    const struct hash_batch *h = ctx;
+    hv_tree_set_piece(h->tree, h->piece[i], h->bufs + i * HV_DIGEST_PIECE); /* distinct slots */
 }
 
-static void hash_batch(hv_tree *tree, const uint64_t *piece, const uint8_t *bufs, size_t n, int threads)
+static void hash_batch(hv_tree *tree, const uint64_t *piece, const uint8_t *bufs, size_t n, unsigned threads)
 {
-    pthread_t tid[MAX_THREADS];
-    struct hash_job job[MAX_THREADS];
-    int started[MAX_THREADS] = { 0 };
-    size_t per = (n + (size_t)threads - 1) / (size_t)threads;
-    for (int k = 0; k < threads; k++) {
-        size_t from = (size_t)k * per, to = from + per < n ? from + per : n;
-        job[k] = (struct hash_job){ tree, piece, bufs, from < n ? from : n, to };
-        /* Job 0 runs here; if a thread cannot start, its job runs here too. */
-        if (k > 0 && job[k].from < job[k].to)
-            started[k] = pthread_create(&tid[k], NULL, hash_job_run, &job[k]) == 0;
-    }
-    hash_job_run(&job[0]);
-    for (int k = 1; k < threads; k++) {
-        if (started[k])
-            pthread_join(tid[k], NULL);
-        else
-            hash_job_run(&job[k]);
-    }
+    struct hash_batch h = { tree, piece, bufs };
+    hv_parallel_for(n, threads, hash_one, &h);
 }
 
 int hrl_point_digests(const struct hv_digest_source *base, uint64_t size, const hrl_set *set,
@@ -153,8 +133,7 @@ int hrl_point_digests(const struct hv_digest_source *base, uint64_t size, const 
     struct rebuild r = { base, w, NULL, malloc(HV_DIGEST_PIECE), { 0 } };
     uint8_t *bufs = malloc(BATCH * HV_DIGEST_PIECE);
     uint64_t batch_piece[BATCH];
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    int threads = ncpu < 1 ? 1 : ncpu > MAX_THREADS ? MAX_THREADS : (int)ncpu;
+    unsigned threads = hv_cpu_count(8);
     int rc = -1;
     if (!bufs || !r.basebuf) {
         hv_failx(e, HV_NOMEM, "digest", "no memory");

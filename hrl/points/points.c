@@ -1,7 +1,7 @@
 /* points.c: a base plus a chain of logs, verified as a whole, as recovery points. */
 #include "hrl_points.h"
+#include "hv_pool.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,12 +136,6 @@ struct open_job {
     size_t dropped; /* problems lost to an allocation failure (still counted) */
 };
 
-struct open_pool {
-    struct open_job *jobs;
-    size_t n, next;
-    pthread_mutex_t mu;
-};
-
 static void buffer_problem(void *ctx, const struct hrl_problem *p)
 {
     struct open_job *j = ctx;
@@ -158,43 +152,22 @@ static void buffer_problem(void *ctx, const struct hrl_problem *p)
     j->probs[j->np++] = *p;
 }
 
-static void *open_worker(void *arg)
+static void open_one(void *ctx, size_t i)
 {
-    struct open_pool *pool = arg;
-    for (;;) {
-        pthread_mutex_lock(&pool->mu);
-        size_t i = pool->next++;
-        pthread_mutex_unlock(&pool->mu);
-        if (i >= pool->n)
-            return NULL;
-        struct open_job *j = &pool->jobs[i];
-        struct hrl_open_opts oo = { 0, buffer_problem, j };
-        hv_err_clear(&j->err);
-        if (hrl_open(j->path, &oo, &j->log, &j->err) < 0) {
-            j->failed = 1;
-            j->log = NULL;
-            continue;
-        }
-        hrl_verify_data(j->log); /* mismatches are buffered by buffer_problem */
+    struct open_job *j = &((struct open_job *)ctx)[i];
+    struct hrl_open_opts oo = { 0, buffer_problem, j };
+    hv_err_clear(&j->err);
+    if (hrl_open(j->path, &oo, &j->log, &j->err) < 0) {
+        j->failed = 1;
+        j->log = NULL;
+        return;
     }
+    hrl_verify_data(j->log); /* mismatches are buffered by buffer_problem */
 }
 
 static void open_all(struct open_job *jobs, size_t n)
 {
-    struct open_pool pool = { jobs, n, 0, PTHREAD_MUTEX_INITIALIZER };
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t threads = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu;
-    if (threads > n)
-        threads = n ? n : 1;
-    pthread_t tid[8];
-    size_t started = 0;
-    for (size_t k = 1; k < threads; k++)
-        if (pthread_create(&tid[started], NULL, open_worker, &pool) == 0)
-            started++;
-    open_worker(&pool);
-    for (size_t k = 0; k < started; k++)
-        pthread_join(tid[k], NULL);
-    pthread_mutex_destroy(&pool.mu);
+    hv_parallel_for(n, hv_cpu_count(8), open_one, jobs);
 }
 
 int hrl_set_open(const char *const *paths, size_t n, const struct hrl_base *base,
