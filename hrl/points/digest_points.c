@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "hrl_restore.h"
+#include "hv_array.h"
 #include "hv_pool.h"
 
 /* Which writes touch which 1 MiB piece: (piece, write) pairs sorted by piece
@@ -153,15 +154,12 @@ int hrl_point_digests(const struct hv_digest_source *base, uint64_t size, const 
         if (!w[i].len)
             continue;
         for (uint64_t p = w[i].off / HV_DIGEST_PIECE; p <= (w[i].off + w[i].len - 1) / HV_DIGEST_PIECE; p++) {
-            if (nt == cap) {
-                cap *= 2;
-                struct touch *n = realloc(t, cap * sizeof *t);
-                if (!n) {
-                    hv_failx(e, HV_NOMEM, "digest", "no memory for the piece index");
-                    goto out;
-                }
-                t = n;
+            struct touch *n = hv_grow(t, &cap, nt + 1, sizeof *t);
+            if (!n) {
+                hv_failx(e, HV_NOMEM, "digest", "no memory for the piece index");
+                goto out;
             }
+            t = n;
             t[nt++] = (struct touch){ p, i };
         }
     }

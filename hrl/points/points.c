@@ -1,5 +1,6 @@
 /* points.c: a base plus a chain of logs, verified as a whole, as recovery points. */
 #include "hrl_points.h"
+#include "hv_array.h"
 #include "hv_pool.h"
 
 #include <stdio.h>
@@ -76,14 +77,10 @@ static void on_chain_problem(void *ctx, const struct hrl_problem *p)
 
 static int push_write(hrl_set *s, const struct hrl_write *w, struct hv_err *e)
 {
-    if (s->nwrites == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 1024;
-        struct hrl_write *n = realloc(s->writes, cap * sizeof *n);
-        if (!n)
-            return hv_failx(e, HV_NOMEM, "log entries", "no memory for %zu entries", cap);
-        s->writes = n;
-        s->cap = cap;
-    }
+    struct hrl_write *n = hv_grow(s->writes, &s->cap, s->nwrites + 1, sizeof *n);
+    if (!n)
+        return hv_failx(e, HV_NOMEM, "log entries", "no memory for %zu entries", s->nwrites + 1);
+    s->writes = n;
     s->writes[s->nwrites++] = *w;
     return 0;
 }
@@ -139,16 +136,12 @@ struct open_job {
 static void buffer_problem(void *ctx, const struct hrl_problem *p)
 {
     struct open_job *j = ctx;
-    if (j->np == j->cap) {
-        size_t cap = j->cap ? 2 * j->cap : 8;
-        struct hrl_problem *n = realloc(j->probs, cap * sizeof *n);
-        if (!n) {
-            j->dropped++;
-            return;
-        }
-        j->probs = n;
-        j->cap = cap;
+    struct hrl_problem *n = hv_grow(j->probs, &j->cap, j->np + 1, sizeof *n);
+    if (!n) {
+        j->dropped++;
+        return;
     }
+    j->probs = n;
     j->probs[j->np++] = *p;
 }
 

@@ -6,7 +6,11 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include <stdlib.h>
+
+#include "hv_array.h"
 #include "hv_bytes.h"
+#include "hv_pool.h"
 #include "hv_crc.h"
 #include "hv_err.h"
 #include "hv_guid.h"
@@ -94,12 +98,46 @@ static void test_err_format(void **state)
     assert_int_equal(hv_fail(NULL, HV_IO, "x", 0, "y"), -1);
 }
 
+static void test_grow(void **state)
+{
+    (void)state;
+    size_t cap = 0;
+    int *a = hv_grow(NULL, &cap, 1, sizeof *a);
+    assert_non_null(a);
+    assert_int_equal(cap, 16); /* a floor, so tiny arrays do not realloc per item */
+    assert_ptr_equal(hv_grow(a, &cap, 16, sizeof *a), a);
+    int *b = hv_grow(a, &cap, 17, sizeof *a);
+    assert_non_null(b);
+    assert_int_equal(cap, 32); /* doubles */
+    size_t before = cap;
+    assert_null(hv_grow(b, &cap, SIZE_MAX / 2, sizeof *b)); /* overflow refused */
+    assert_int_equal(cap, before);                       /* ... and nothing changed */
+    free(b);
+}
+
+static void add_index(void *ctx, size_t i)
+{
+    ((unsigned char *)ctx)[i] += 1;
+}
+
+static void test_parallel_for(void **state)
+{
+    (void)state;
+    unsigned char seen[1000] = { 0 };
+    hv_parallel_for(1000, 4, add_index, seen);
+    for (size_t i = 0; i < 1000; i++)
+        assert_int_equal(seen[i], 1); /* every item exactly once */
+    hv_parallel_for(0, 4, add_index, seen); /* nothing to do is fine */
+    assert_true(hv_cpu_count(1) == 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_span_bounds), cmocka_unit_test(test_le),
         cmocka_unit_test(test_crc32c),      cmocka_unit_test(test_guid),
-        cmocka_unit_test(test_err_format),
+        cmocka_unit_test(test_err_format),  cmocka_unit_test(test_grow),
+        cmocka_unit_test(test_parallel_for),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
