@@ -163,110 +163,138 @@ static void open_all(struct open_job *jobs, size_t n)
     hv_parallel_for(n, hv_cpu_count(8), open_one, jobs);
 }
 
-int hrl_set_open(const char *const *paths, size_t n, const struct hrl_base *base,
-                 const struct hrl_set_opts *opts, hrl_set **out, struct hv_err *e)
-{
-    hrl_set *s = calloc(1, sizeof *s);
-    hrl_log **logs = calloc(n + 1, sizeof *logs);
-    struct log_ctx *lc = calloc(n + 1, sizeof *lc);
-    const struct hrl_header **hdrs = calloc(n + 1, sizeof *hdrs);
-    size_t *opened = calloc(n + 1, sizeof *opened);
-    size_t *order = calloc(n + 1, sizeof *order);
-    struct hrl_info *infos = calloc(n + 1, sizeof *infos);
-    struct open_job *jobs = NULL;
-    int rc = -1;
-    if (!s || !logs || !lc || !hdrs || !opened || !order || !infos) {
-        hv_failx(e, HV_NOMEM, "log set", "no memory for %zu logs", n);
-        goto out;
-    }
-    static const struct hrl_set_opts no_opts; /* read-only defaults */
-    s->opts = opts ? opts : &no_opts;
-    opts = s->opts;
-    s->base = base;
-    s->n = n;
-    s->logs = calloc(n + 1, sizeof *s->logs);
-    if (!s->logs) {
-        hv_failx(e, HV_NOMEM, "log set", "no memory for %zu logs", n);
-        goto out;
-    }
+/* The scratch state of hrl_set_open, per argument index. */
+struct set_build {
+    hrl_set *s;
+    const char *const *paths;
+    size_t n;
+    hrl_log **logs;            /* opened logs, until the set owns them */
+    struct log_ctx *lc;        /* problem-report context of each log */
+    const struct hrl_header **hdrs; /* headers of the opened logs, for ordering */
+    size_t *opened, nopen;     /* argument index of each opened log */
+    size_t *order;             /* chain order, as argument indices */
+    struct hrl_info *infos;
+    struct open_job *jobs;
+};
 
-    /* 1. Open and fully verify each log. Until the chain is ordered, s->logs
-     * is in argument order and problems are counted there. */
-    size_t nopen = 0;
-    jobs = calloc(n + 1, sizeof *jobs);
-    if (!jobs) {
-        hv_failx(e, HV_NOMEM, "log set", "no memory for %zu logs", n);
-        goto out;
+static int build_alloc(struct set_build *b, struct hv_err *e)
+{
+    size_t n = b->n;
+    b->logs = calloc(n + 1, sizeof *b->logs);
+    b->lc = calloc(n + 1, sizeof *b->lc);
+    b->hdrs = calloc(n + 1, sizeof *b->hdrs);
+    b->opened = calloc(n + 1, sizeof *b->opened);
+    b->order = calloc(n + 1, sizeof *b->order);
+    b->infos = calloc(n + 1, sizeof *b->infos);
+    b->jobs = calloc(n + 1, sizeof *b->jobs);
+    b->s->logs = calloc(n + 1, sizeof *b->s->logs);
+    if (!b->logs || !b->lc || !b->hdrs || !b->opened || !b->order || !b->infos || !b->jobs ||
+        !b->s->logs)
+        return hv_failx(e, HV_NOMEM, "log set", "no memory for %zu logs", n);
+    return 0;
+}
+
+static void build_free(struct set_build *b)
+{
+    for (size_t i = 0; i < b->n && b->jobs; i++) {
+        hrl_close(b->jobs[i].log);
+        free(b->jobs[i].probs);
     }
-    for (size_t i = 0; i < n; i++)
-        jobs[i].path = paths[i];
-    open_all(jobs, n);
-    for (size_t i = 0; i < n; i++) {
-        struct open_job *j = &jobs[i];
-        lc[i] = (struct log_ctx){ s, i, paths[i] };
-        s->logs[i].path = paths[i];
+    free(b->jobs);
+    for (size_t i = 0; i < b->n && b->logs; i++)
+        hrl_close(b->logs[i]);
+    free(b->logs);
+    free(b->lc);
+    free(b->hdrs);
+    free(b->opened);
+    free(b->order);
+    free(b->infos);
+}
+
+/* Step 1: open and fully verify every log, in parallel; then report each
+ * log's problems in argument order. Until the chain is ordered, s->logs is
+ * in argument order and problems are counted there. A log that cannot be
+ * read at all (I/O, memory, missing) fails the call. */
+static int open_logs(struct set_build *b, struct hv_err *e)
+{
+    hrl_set *s = b->s;
+    for (size_t i = 0; i < b->n; i++)
+        b->jobs[i].path = b->paths[i];
+    open_all(b->jobs, b->n);
+    for (size_t i = 0; i < b->n; i++) {
+        struct open_job *j = &b->jobs[i];
+        const char *path = b->paths[i];
+        b->lc[i] = (struct log_ctx){ s, i, path };
+        s->logs[i].path = path;
         s->logs[i].arg = i;
-        logs[i] = j->log;
-        j->log = NULL; /* owned by logs[] now */
+        b->logs[i] = j->log;
+        j->log = NULL; /* owned by b->logs now */
         for (size_t k = 0; k < j->np; k++)
-            on_log_problem(&lc[i], &j->probs[k]);
+            on_log_problem(&b->lc[i], &j->probs[k]);
         for (size_t k = 0; k < j->dropped; k++)
-            report(s, i, paths[i], "unreported", 0, "log", "a problem was lost (out of memory)");
+            report(s, i, path, "unreported", 0, "log", "a problem was lost (out of memory)");
         if (j->failed) {
             struct hv_err *le = &j->err;
             if (le->code == HV_IO || le->code == HV_NOMEM || le->code == HV_NOTFOUND) {
                 *e = *le;
-                goto out;
+                return -1;
             }
             char buf[1400];
-            report(s, i, paths[i], "unreadable", le->has_offset ? le->offset : 0, "log",
-                   "%s", hv_err_format(le, buf, sizeof buf));
+            report(s, i, path, "unreadable", le->has_offset ? le->offset : 0, "log", "%s",
+                   hv_err_format(le, buf, sizeof buf));
             continue;
         }
-        hrl_info(logs[i], &infos[i]);
-        hdrs[nopen] = &infos[i].hdr;
-        opened[nopen++] = i;
+        hrl_info(b->logs[i], &b->infos[i]);
+        b->hdrs[b->nopen] = &b->infos[i].hdr;
+        b->opened[b->nopen++] = i;
     }
+    return 0;
+}
 
-    /* 2. Chain order. Unopened logs go last, in argument order. */
-    size_t *hord = calloc(nopen + 1, sizeof *hord);
-    if (!hord) {
-        hv_failx(e, HV_NOMEM, "log set", "no memory");
-        goto out;
-    }
+/* Step 2: chain order (unopened logs last, in argument order), then the log
+ * table rebuilt in that order with its per-log problem counts. */
+static int order_logs(struct set_build *b, struct hv_err *e)
+{
+    hrl_set *s = b->s;
+    size_t *hord = calloc(b->nopen + 1, sizeof *hord);
+    if (!hord)
+        return hv_failx(e, HV_NOMEM, "log set", "no memory");
     /* Chain problems are counted in argument order: s->logs is not reordered yet. */
-    struct chain_ctx cc = { s, paths, opened };
-    size_t chain_problems = nopen ? hrl_chain_order(hdrs, nopen, hord, on_chain_problem, &cc) : 0;
+    struct chain_ctx cc = { s, b->paths, b->opened };
+    if (b->nopen)
+        hrl_chain_order(b->hdrs, b->nopen, hord, on_chain_problem, &cc);
     size_t k = 0;
-    for (size_t j = 0; j < nopen; j++)
-        order[k++] = opened[hord[j]];
-    for (size_t i = 0; i < n; i++)
-        if (!logs[i])
-            order[k++] = i;
+    for (size_t j = 0; j < b->nopen; j++)
+        b->order[k++] = b->opened[hord[j]];
+    for (size_t i = 0; i < b->n; i++)
+        if (!b->logs[i])
+            b->order[k++] = i;
     free(hord);
 
-    /* Rebuild the log table in chain order, moving per-log problem counts. */
     struct hrl_set_log *byarg = s->logs;
-    s->logs = calloc(n + 1, sizeof *s->logs);
+    s->logs = calloc(b->n + 1, sizeof *s->logs);
     if (!s->logs) {
         s->logs = byarg;
-        hv_failx(e, HV_NOMEM, "log set", "no memory");
-        goto out;
+        return hv_failx(e, HV_NOMEM, "log set", "no memory");
     }
-    for (size_t p = 0; p < n; p++) {
-        size_t a = order[p];
+    for (size_t p = 0; p < b->n; p++) {
+        size_t a = b->order[p];
         s->logs[p] = byarg[a];
-        s->logs[p].log = logs[a];
-        if (logs[a])
-            s->logs[p].info = infos[a];
-        logs[a] = NULL; /* owned by the set now */
+        s->logs[p].log = b->logs[a];
+        if (b->logs[a])
+            s->logs[p].info = b->infos[a];
+        b->logs[a] = NULL; /* owned by the set now */
     }
     free(byarg);
     s->ordered = 1;
+    return 0;
+}
 
-    /* Our own continuity check on the final order: each log must name its
-     * predecessor. Catches what an ordering could not fix (a gap). */
-    for (size_t p = 1; p < n; p++) {
+/* Step 3: our own continuity check on the final order: each log must name
+ * its predecessor. Catches what an ordering could not fix (a gap). */
+static void check_continuity(hrl_set *s)
+{
+    for (size_t p = 1; p < s->n; p++) {
         const struct hrl_set_log *a = &s->logs[p - 1], *b = &s->logs[p];
         if (!a->log || !b->log)
             continue;
@@ -278,11 +306,14 @@ int hrl_set_open(const char *const *paths, size_t n, const struct hrl_base *base
                    hv_guid_format(&a->info.hdr.unique_id, 1, g2));
         }
     }
-    (void)chain_problems;
+}
 
-    /* 3. GUID rule (see hrl_points.h). */
+/* Step 4: the GUID rule (see hrl_points.h): the first log's
+ * Vhd2DataWriteGuid is the base's DataWriteGuid, and every log carries it. */
+static void check_guids(hrl_set *s)
+{
     const struct hv_guid *first = NULL;
-    for (size_t p = 0; p < n; p++) {
+    for (size_t p = 0; p < s->n; p++) {
         struct hrl_set_log *L = &s->logs[p];
         if (!L->log)
             continue;
@@ -292,55 +323,68 @@ int hrl_set_open(const char *const *paths, size_t n, const struct hrl_base *base
             continue; /* version-1 log: no guid to compare */
         if (!first) {
             first = g;
-            if (base->has_guid && !hv_guid_eq(g, &base->data_write_guid) && !opts->ignore_guid)
+            if (s->base->has_guid && !hv_guid_eq(g, &s->base->data_write_guid) &&
+                !s->opts->ignore_guid)
                 report(s, p, L->path, "guid-mismatch", 110, "header",
                        "Vhd2DataWriteGuid %s is not the DataWriteGuid %s of the base: the logs "
                        "were taken from another disk, or the base was modified after they "
                        "started (use --ignore-guid to apply anyway)",
-                       hv_guid_format(g, 1, g1), hv_guid_format(&base->data_write_guid, 1, g2));
-        } else if (!hv_guid_eq(g, first) && !opts->ignore_guid) {
+                       hv_guid_format(g, 1, g1), hv_guid_format(&s->base->data_write_guid, 1, g2));
+        } else if (!hv_guid_eq(g, first) && !s->opts->ignore_guid) {
             report(s, p, L->path, "guid-mismatch", 110, "header",
                    "Vhd2DataWriteGuid %s differs from the chain's %s: the disk was modified "
                    "outside change tracking between these logs",
                    hv_guid_format(g, 1, g1), hv_guid_format(first, 1, g2));
         }
     }
+}
 
-    /* 4. Entries: geometry checks, and the replay list. */
-    for (size_t p = 0; p < n; p++)
-        if (collect_entries(s, p, e) < 0)
-            goto out;
-
+/* Step 6: points 1..usable are those whose logs are all sound. A set-level
+ * problem (not attributed to a log) spoils every point. */
+static void count_usable(hrl_set *s)
+{
     s->usable = 0;
-    while (s->usable < n && s->logs[s->usable].log && s->logs[s->usable].problems == 0)
+    while (s->usable < s->n && s->logs[s->usable].log && s->logs[s->usable].problems == 0)
         s->usable++;
-    /* A set-level problem (not attributed to a log) spoils every point. */
     uint64_t attributed = 0;
-    for (size_t p = 0; p < n; p++)
+    for (size_t p = 0; p < s->n; p++)
         attributed += s->logs[p].problems;
     if (attributed != s->problems)
         s->usable = 0;
-    s->jobs = jobs; /* the logs keep pointing at them */
+}
+
+int hrl_set_open(const char *const *paths, size_t n, const struct hrl_base *base,
+                 const struct hrl_set_opts *opts, hrl_set **out, struct hv_err *e)
+{
+    static const struct hrl_set_opts no_opts; /* read-only defaults */
+    struct set_build b = { .paths = paths, .n = n };
+    int rc = -1;
+    hrl_set *s = calloc(1, sizeof *s);
+    if (!s) {
+        hv_failx(e, HV_NOMEM, "log set", "no memory for %zu logs", n);
+        return -1;
+    }
+    s->opts = opts ? opts : &no_opts;
+    s->base = base;
+    s->n = n;
+    b.s = s;
+    if (build_alloc(&b, e) || open_logs(&b, e) || order_logs(&b, e))
+        goto out;
+    check_continuity(s);
+    check_guids(s);
+    for (size_t p = 0; p < n; p++) /* step 5: entries against the base, and the replay list */
+        if (collect_entries(s, p, e) < 0)
+            goto out;
+    count_usable(s);
+    s->jobs = b.jobs; /* the logs keep pointing at them */
     s->njobs = n;
-    jobs = NULL;
+    b.jobs = NULL;
     *out = s;
     s = NULL;
     rc = 0;
 out:
-    for (size_t i = 0; i < n && jobs; i++) {
-        hrl_close(jobs[i].log);
-        free(jobs[i].probs);
-    }
-    free(jobs);
-    for (size_t i = 0; i < n && logs; i++)
-        hrl_close(logs[i]);
+    build_free(&b);
     hrl_set_close(s);
-    free(logs);
-    free(lc);
-    free(hdrs);
-    free(opened);
-    free(order);
-    free(infos);
     return rc;
 }
 
