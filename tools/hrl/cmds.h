@@ -18,6 +18,9 @@
     "restore --base BASE --out OUT [--point N | --until TIME | --log UNIQUEID] [--flatten] LOG..."
 #define HRL_SYN_apply "apply --target DISK [--point N] [--guid GUID] LOG..."
 #define HRL_SYN_seal "seal --base BASE LOG... -o MANIFEST"
+/* file-level forensics (tools/forensics/) */
+#define HRL_SYN_files "files [--json|--csv|--bodyfile] --base BASE [--point K] LOG..."
+#define HRL_SYN_diff "diff [--json|--csv|--bodyfile] --base BASE --from A --to B LOG..."
 
 #define HRL_COMMANDS(X)                                                                      \
     X(info, HRL_SYN_info, "decode the header and summarise the log")                         \
@@ -31,6 +34,8 @@
     X(restore, HRL_SYN_restore, "write a recovery point to a new VHDX (differencing or flat)") \
     X(apply, HRL_SYN_apply, "apply logs in place to a raw disk or VHDX (destructive)")       \
     X(seal, HRL_SYN_seal, "write the tree digest of every recovery point")                   \
+    X(files, HRL_SYN_files, "the guest files each log wrote to, created, deleted or renamed") \
+    X(diff, HRL_SYN_diff, "guest files created, deleted, renamed, modified between two points") \
     X(version, HRL_SYN_version, "print the version")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);

@@ -23,6 +23,8 @@
       "write bytes into an image in place (through the log)") \
     X(digest, "digest [--sha256] [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", \
       "tree digest (SHA-256 of per-MiB SHA-256s) of the virtual disk") \
+    X(files, "files [--json] [--search-path DIR] [--map WIN=LOCAL] FILE --range OFFSET:LENGTH", \
+      "which guest files own a byte range of the virtual disk") \
     X(version, "version", "print the version")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);

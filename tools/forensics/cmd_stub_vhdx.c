@@ -1,0 +1,9 @@
+/* cmd_stub_vhdx.c: `vhdx files` in a build without libtsk. */
+#include "cli.h"
+#include "vhdx_cmds.h"
+
+int cmd_files(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    return cli_errorf("files: this build has no file-system support (install libtsk-dev and rebuild)");
+}
