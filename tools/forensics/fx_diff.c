@@ -199,6 +199,15 @@ static int row_cmp(const void *p, const void *q)
     return c ? c : (int)x->change - (int)y->change;
 }
 
+/* Volume `vol` of the after state exists but its file system could not be read. */
+static int unreadable_after(const fx_snap *b, int vol)
+{
+    if (vol < 0 || (size_t)vol >= fx_snap_volumes(b))
+        return 0;
+    const struct fx_volume *v = fx_snap_volume(b, (size_t)vol);
+    return !v->fs[0] && !v->empty;
+}
+
 static int merge(const struct keyed *ka, const struct keyed *kb, const struct tally *ta,
                  const struct tally *tb, struct rows *rs)
 {
@@ -208,7 +217,9 @@ static int merge(const struct keyed *ka, const struct keyed *kb, const struct ta
         int rc;
         if (c < 0) {
             size_t o = ka->k[i++].idx;
-            rc = row_add(rs, FX_DELETED, ka->s, o, SIZE_MAX, ta->bytes[o], ta->first[o]);
+            rc = unreadable_after(kb->s, ka->k[i - 1].vol)
+                     ? 0 /* not deleted: the file system can no longer be read (reported) */
+                     : row_add(rs, FX_DELETED, ka->s, o, SIZE_MAX, ta->bytes[o], ta->first[o]);
         } else if (c > 0) {
             size_t o = kb->k[j++].idx;
             rc = row_add(rs, FX_CREATED, kb->s, o, SIZE_MAX, tb->bytes[o], tb->first[o]);

@@ -117,7 +117,7 @@ static int find_volumes(fx_snap *s)
         if (p->flags & TSK_VS_PART_FLAG_META)
             rc = add_vsmeta(s, p->start * bs, p->len * bs);
         else if (p->flags & TSK_VS_PART_FLAG_ALLOC)
-            rc = add_volume(s, p->start * bs, p->len * bs, p->desc ? p->desc : "partition");
+            rc = add_volume(s, p->start * bs, p->len * bs, p->desc && p->desc[0] ? p->desc : "partition");
         if (rc < 0)
             return -1;
     }

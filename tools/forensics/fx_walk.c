@@ -117,6 +117,8 @@ static TSK_WALK_RET_ENUM on_entry(TSK_FS_FILE *f, const char *dir, void *ctx)
         return TSK_WALK_CONT;
     if (!(f->name->flags & TSK_FS_NAME_FLAG_ALLOC) || !(f->meta->flags & TSK_FS_META_FLAG_ALLOC))
         return TSK_WALK_CONT;
+    if (f->meta->addr == TSK_FS_ORPHANDIR_INUM(f->fs_info))
+        return TSK_WALK_CONT; /* TSK's virtual $OrphanFiles: not on the disk */
     int r = fx_u64set_add(&w->seen, f->meta->addr);
     if (r == 0)
         return TSK_WALK_CONT; /* another name of a file already listed */
