@@ -9,11 +9,11 @@
 #define HRL_SYN_verify "verify [--json] [--salvage] FILE..."
 #define HRL_SYN_extract \
     "extract [--json] [--salvage] FILE (--entry N | --range OFFSET:LENGTH) [-o OUT]"
-#define HRL_SYN_timeline "timeline [--json] [--per second|minute] [--top N] FILE..."
+#define HRL_SYN_timeline "timeline [--json] [--per second|minute] [--top N] [--svg OUT [--base BASE]] FILE..."
 #define HRL_SYN_make "make (--from OLD --to NEW | --writes LIST) -o OUT.hrl [options]"
 #define HRL_SYN_version "version"
 /* recovery points (tools/hrl_points.c, hrl_restore.c, hrl_apply.c, hrl_verify_points.c) */
-#define HRL_SYN_points "points [--json] --base BASE LOG..."
+#define HRL_SYN_points "points [--json] [--svg OUT] --base BASE LOG..."
 #define HRL_SYN_restore \
     "restore --base BASE --out OUT [--point N | --until TIME | --log UNIQUEID] [--flatten] LOG..."
 #define HRL_SYN_apply "apply --target DISK [--point N] [--guid GUID] LOG..."

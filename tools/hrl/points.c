@@ -8,9 +8,10 @@
 
 #include "cmds.h"
 #include "pointset.h"
+#include "svg_render.h"
 #include "util.h"
 
-#define SYNOPSIS "points [--json] --base BASE [--ignore-guid] [--search-path DIR] [--map WIN=LOCAL] LOG..."
+#define SYNOPSIS "points [--json] [--svg OUT] --base BASE [--ignore-guid] [--search-path DIR] [--map WIN=LOCAL] LOG..."
 #define DETAILS                                                                                  \
     "Point 0 is BASE; point k is BASE with logs 1..k applied (chain order from the headers).\n" \
     "For each point: the log's file and UniqueId, its first and last entry times, entries,\n"   \
@@ -31,10 +32,11 @@ static int points_main(int argc, char **argv, struct chain_opts *chain)
     static const struct option opts[] = {
         { "base", required_argument, 0, 'b' },       { "json", no_argument, 0, 'j' },
         { "ignore-guid", no_argument, 0, 'g' },      CHAIN_LONGOPTS,
+        { "svg", required_argument, 0, 's' },
                 { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
-    const char *base_path = NULL;
+    const char *base_path = NULL, *svg = NULL;
     int json = 0, ignore_guid = 0, c;
     while ((c = getopt_long(argc, argv, "b:jgh", opts, NULL)) != -1) {
         int r = chain_opt(chain, c, optarg);
@@ -46,6 +48,7 @@ static int points_main(int argc, char **argv, struct chain_opts *chain)
         case 'b': base_path = optarg; break;
         case 'j': json = 1; break;
         case 'g': ignore_guid = 1; break;
+        case 's': svg = optarg; break;
         case 'h': return cli_help(SYNOPSIS, DETAILS);
         default: return cli_usage("points", SYNOPSIS, "unknown option");
         }
@@ -126,6 +129,10 @@ static int points_main(int argc, char **argv, struct chain_opts *chain)
         json_end(&j);
     }
     rc = hrl_set_usable(set) == n && !hrl_set_problems(set) ? EXIT_OK : EXIT_PROBLEMS;
+    if (svg) {
+        int src = svg_points(svg, set, base_path);
+        rc = src ? src : rc;
+    }
 out:
     hrl_set_close(set);
     ps_plist_free(&pl);

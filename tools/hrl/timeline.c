@@ -9,13 +9,16 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "svg_render.h"
 #include "util.h"
 
 #define SYNOPSIS HRL_SYN_timeline
 #define DETAILS                                                                        \
     "--per second|minute   bucket size (default second)\n"                            \
     "--top N               how many of the hottest 1 MiB disk regions to list (10)\n" \
-    "--json                machine-readable output\n"
+    "--json                machine-readable output\n"                                  \
+    "--svg OUT             draw a heat map (disk offset by time) as a self-contained SVG\n" \
+    "--base BASE           with --svg: the base VHDX, whose partitions label the picture\n"
 
 #define REGION_SHIFT 20
 
@@ -123,8 +126,10 @@ int cmd_timeline(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "json", no_argument, 0, 'j' }, { "per", required_argument, 0, 'p' },
-        { "top", required_argument, 0, 't' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "top", required_argument, 0, 't' }, { "help", no_argument, 0, 'h' },
+        { "svg", required_argument, 0, 's' },  { "base", required_argument, 0, 'b' }, { 0, 0, 0, 0 },
     };
+    const char *svg = NULL, *svg_base = NULL;
     int json = 0, c;
     uint32_t per = 1;
     uint64_t top = 10;
@@ -143,12 +148,18 @@ int cmd_timeline(int argc, char **argv)
             if (hrl_parse_u64(optarg, &top) || top > 100000)
                 return cli_usage("timeline", SYNOPSIS, "--top: a number up to 100000");
             break;
+        case 's': svg = optarg; break;
+        case 'b': svg_base = optarg; break;
         case 'h': return cli_help(SYNOPSIS, DETAILS);
         default: return cli_usage("timeline", SYNOPSIS, "unknown option");
         }
     }
     if (optind >= argc)
         return cli_usage("timeline", SYNOPSIS, "FILE expected");
+    if (svg)
+        return svg_timeline_cmd(svg, svg_base, argv + optind, (size_t)(argc - optind));
+    if (svg_base)
+        return cli_usage("timeline", SYNOPSIS, "--base goes with --svg");
     struct tl t = { 0 };
     int worst = EXIT_OK;
     uint64_t total_writes = 0, total_bytes = 0;

@@ -4,16 +4,18 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "svg_render.h"
 #include "vhdx.h"
 #include "cmds.h"
 #include "chain_opts.h"
 
-#define SYN "map [--json] [--search-path DIR] [--map WIN=LOCAL] FILE"
+#define SYN "map [--json] [--svg OUT] [--search-path DIR] [--map WIN=LOCAL] FILE"
 static const char *const HELP =
     "Lists runs: virtual offset, length, block state, layer serving them (0 = FILE,\n"
     "1 = its parent, ..., 'zero' = zeros, 'no-parent' = parent not opened) and the\n"
     "offset in that layer's file.\n\n"
-    "  --json   machine-readable output\n" CHAIN_HELP;
+    "  --json   machine-readable output\n"
+    "  --svg OUT  draw the allocation (one band per chain layer) as a self-contained SVG\n" CHAIN_HELP;
 
 struct out {
     int json;
@@ -60,6 +62,7 @@ int cmd_map(int argc, char **argv)
     struct out o = { 0 };
     struct chain_opts co;
     int rc;
+    const char *svg = svg_take_opt(&argc, argv);
     if (chain_file_args(argc, argv, "map", SYN, HELP, &o.json, &co, &rc) != 0)
         return rc;
     vhdx *img;
@@ -67,6 +70,11 @@ int cmd_map(int argc, char **argv)
     chain_opts_free(&co);
     if (rc)
         return rc;
+    if (svg) {
+        rc = svg_map(svg, img);
+        vhdx_close(img);
+        return rc;
+    }
     if (o.json) {
         json_init(&o.j, stdout);
         json_arr_begin(&o.j, NULL);
