@@ -101,7 +101,7 @@ static void draw_band(struct svg *s, const struct band *b, double y, const char 
     }
 }
 
-static void legend(struct svg *s, double y, unsigned states, unsigned layers, const vhdx *const *chain, size_t n)
+static void legend(struct svg *s, double y, unsigned states, unsigned layers)
 {
     double x = LEFT;
     for (int c = 0; c < 8; c++)
@@ -118,11 +118,10 @@ static void legend(struct svg *s, double y, unsigned states, unsigned layers, co
         if (c == ZEROS)
             snprintf(label, sizeof label, "served as zeros");
         else
-            snprintf(label, sizeof label, "layer %d%s", c, (size_t)c < n && c == 0 ? " (top)" : "");
+            snprintf(label, sizeof label, "served by layer %d", c);
         svg_legend(s, x, y, c == ZEROS ? "#ffffff" : layer_fill[c % 8], label);
         x += 150;
     }
-    (void)chain;
 }
 
 int svg_map(const char *out, vhdx *img)
@@ -166,7 +165,7 @@ int svg_map(const char *out, vhdx *img)
         y += BAND_H + GAP;
         svg_text(&s, LEFT, y, 11, "start", "0");
         svg_text(&s, LEFT + PIX, y, 11, "end", h);
-        legend(&s, y + 24, states, layers, chain, n);
+        legend(&s, y + 24, states, layers);
     }
     free(b);
     if (rc != 0) {
