@@ -19,7 +19,8 @@ static int range_cmp(const void *a, const void *b)
 
 size_t fx_ranges_normalize(struct fx_range *r, size_t n)
 {
-    qsort(r, n, sizeof *r, range_cmp);
+    if (n)
+        qsort(r, n, sizeof *r, range_cmp);
     size_t out = 0;
     for (size_t i = 0; i < n; i++) {
         if (!r[i].len)
@@ -112,7 +113,8 @@ static int keyed_build(const fx_snap *s, struct keyed *k)
         if (is_file(o))
             k->k[k->n++] = (struct key){ o->vol, o->seq, o->inum, i };
     }
-    qsort(k->k, k->n, sizeof *k->k, key_qcmp);
+    if (k->n)
+        qsort(k->k, k->n, sizeof *k->k, key_qcmp);
     return 0;
 }
 
@@ -247,7 +249,8 @@ int fx_diff(const fx_snap *a, const fx_snap *b, const struct fx_range *w, size_t
         if (!is_file(fx_snap_owner(b, o)) && tb.bytes[o] &&
             row_add(&rs, FX_WRITTEN, b, o, SIZE_MAX, tb.bytes[o], tb.first[o]) < 0)
             goto out;
-    qsort(rs.r, rs.n, sizeof *rs.r, row_cmp);
+    if (rs.n)
+        qsort(rs.r, rs.n, sizeof *rs.r, row_cmp);
     *rows = rs.r;
     *n = rs.n;
     rs.r = NULL;

@@ -104,7 +104,12 @@ static int add_vsmeta(fx_snap *s, uint64_t off, uint64_t len)
 /* Partitions from the volume system, or the whole disk as one volume. */
 static int find_volumes(fx_snap *s)
 {
-    s->vs = tsk_vs_open(s->img, 0, TSK_VS_TYPE_DETECT);
+    /* Each type in turn, GPT before its protective MBR: TSK's own detection
+     * (TSK_VS_TYPE_DETECT) loses the tables it opened and discarded. */
+    static const TSK_VS_TYPE_ENUM order[] = { TSK_VS_TYPE_GPT, TSK_VS_TYPE_DOS, TSK_VS_TYPE_MAC,
+                                              TSK_VS_TYPE_BSD, TSK_VS_TYPE_SUN };
+    for (size_t i = 0; i < sizeof order / sizeof *order && !s->vs; i++)
+        s->vs = tsk_vs_open(s->img, 0, order[i]);
     tsk_error_reset();
     if (!s->vs)
         return add_volume(s, 0, s->src->size, "whole disk");
@@ -173,7 +178,8 @@ static int ext_cmp(const void *a, const void *b)
  * first owner, so lookups see disjoint extents. */
 static void ext_normalize(fx_snap *s)
 {
-    qsort(s->ext, s->next, sizeof *s->ext, ext_cmp);
+    if (s->next)
+        qsort(s->ext, s->next, sizeof *s->ext, ext_cmp);
     size_t out = 0;
     uint64_t end = 0;
     for (size_t i = 0; i < s->next; i++) {
