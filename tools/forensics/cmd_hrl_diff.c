@@ -6,7 +6,7 @@
 
 #include "fx_cli.h"
 #include "fx_opts.h"
-#include "hrl_cmds.h"
+#include "fx_cmds.h"
 
 #define SYNOPSIS "diff [--json|--csv|--bodyfile] --base BASE --from A --to B LOG..."
 #define DETAILS                                                                               \

@@ -8,7 +8,7 @@
 
 #include "fx_cli.h"
 #include "fx_opts.h"
-#include "hrl_cmds.h"
+#include "fx_cmds.h"
 
 #define SYNOPSIS "files [--json|--csv|--bodyfile] --base BASE [--point K] LOG..."
 #define DETAILS                                                                                   \

@@ -1,6 +1,6 @@
 /* cmd_stub_hrl.c: `hrl files` and `hrl diff` in a build without libtsk. */
 #include "cli.h"
-#include "hrl_cmds.h"
+#include "fx_cmds.h"
 
 int cmd_files(int argc, char **argv)
 {

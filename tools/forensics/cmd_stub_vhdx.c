@@ -1,6 +1,6 @@
 /* cmd_stub_vhdx.c: `vhdx files` in a build without libtsk. */
 #include "cli.h"
-#include "vhdx_cmds.h"
+#include "fx_cmds.h"
 
 int cmd_files(int argc, char **argv)
 {

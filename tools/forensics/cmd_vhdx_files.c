@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "fx_cli.h"
-#include "vhdx_cmds.h"
-#include "vhdx_opts.h"
+#include "fx_cmds.h"
+#include "chain_opts.h"
 
 #define SYNOPSIS "files [--json] [--search-path DIR] [--map WIN=LOCAL] FILE --range OFFSET:LENGTH"
 #define DETAILS                                                                              \
