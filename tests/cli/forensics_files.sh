@@ -160,6 +160,9 @@ if [ $have_ntfs = 1 ]; then
   expect_eq "hrl files (GPT: ext4 + NTFS)" "$(rows "$TMP/out" | grep -v ' dir ' | tr '\n' ';')" \
     "1 created file /gpt-new.txt;1 created file /z.txt;1 modified file /y.bin;"
   expect_eq "NTFS \$MFT written" "$(awk -F, '$9=="/$MFT"{print $7, $8, $6}' "$TMP/out")" "written fs-metadata ntfs"
+  # ntfscp writes into an image without mounting it; renaming and deleting would need
+  # ntfs-3g through FUSE, which a test may not have, so NTFS covers create and overwrite.
+  echo "NOTE: NTFS rename/delete not covered (needs an ntfs-3g FUSE mount)"
 else
   echo "NOTE: NTFS part skipped: mkntfs/ntfscp not installed (Debian: ntfs-3g)"
 fi
@@ -182,6 +185,23 @@ if [ $have_ntfs = 1 ]; then
   grep -qF "in 'gm.vhdx', partition 2" "$TMP/err" || fail "damaged NTFS message: $(cat "$TMP/err")"
   grep -qF "fs-metadata" "$TMP/out" || fail "damaged NTFS: ext4 superblock not attributed"
 fi
+
+# seeded random damage inside both file systems: every run attributes or reports, never crashes
+cat >damage.py <<'EOF'
+import random, sys
+random.seed(int(sys.argv[1]))
+with open("fz.raw", "r+b") as f:
+    for _ in range(300):
+        f.seek(random.choice([1048576, 9437184]) + random.randrange(0, 2 * 1048576))
+        f.write(bytes([random.randrange(256)]))
+EOF
+for seed in 1 2 3 4 5; do
+  cp m1.raw fz.raw; python3 damage.py "$seed"
+  rm -f fz.vhdx; "$VHDX" convert fz.raw fz.vhdx >/dev/null || fail "convert fz (seed $seed)"
+  run "$VHDX" files fz.vhdx --range 0:16M
+  CHECKS=$((CHECKS + 1))
+  [ "$RC" = 0 ] || [ "$RC" = 1 ] || { fail "damaged file systems (seed $seed): exit $RC"; head -5 "$TMP/err" >&2; }
+done
 
 # usage and unreadable input
 expect_exit 2 "$HRL" files --base missing.vhdx m1.hrl
