@@ -135,12 +135,14 @@ if [ $have_ntfs = 1 ]; then
   ntfscp -f n0.img x.txt x.txt >/dev/null && ntfscp -f n0.img y.bin y.bin >/dev/null || fail "ntfscp"
   place n0.img g0.raw 18432
 fi
-# state 1: NTFS: overwrite y.bin, create a small (resident) z.txt; ext4: create one file
+# state 1: NTFS: overwrite y.bin, create a small (resident) z.txt, change the resident
+# x.txt in place; ext4: create one file
 cp g0.raw g1.raw; cp e0.img ge1.img
 debugfs -w -R "write new.txt /gpt-new.txt" ge1.img >/dev/null 2>&1; place ge1.img g1.raw 2048
 if [ $have_ntfs = 1 ]; then
-  cp n0.img n1.img; head -c 30000 /dev/urandom >y.bin; echo zed >z.txt
-  ntfscp -f n1.img y.bin y.bin >/dev/null && ntfscp -f n1.img z.txt z.txt >/dev/null || fail "ntfscp 1"
+  cp n0.img n1.img; head -c 30000 /dev/urandom >y.bin; echo zed >z.txt; echo ho >x.txt
+  ntfscp -f n1.img y.bin y.bin >/dev/null && ntfscp -f n1.img z.txt z.txt >/dev/null &&
+    ntfscp -f n1.img x.txt x.txt >/dev/null || fail "ntfscp 1"
   place n1.img g1.raw 18432
 fi
 # state 2: the ext4 superblock destroyed; NTFS: one more file
@@ -158,7 +160,7 @@ G=$(guid_of g.vhdx)
 expect_exit 0 "$HRL" files --csv --base g.vhdx --point 1 g1.hrl g2.hrl
 if [ $have_ntfs = 1 ]; then
   expect_eq "hrl files (GPT: ext4 + NTFS)" "$(rows "$TMP/out" | grep -v ' dir ' | tr '\n' ';')" \
-    "1 created file /gpt-new.txt;1 created file /z.txt;1 modified file /y.bin;"
+    "1 created file /gpt-new.txt;1 created file /z.txt;1 modified file /x.txt;1 modified file /y.bin;"
   expect_eq "NTFS \$MFT written" "$(awk -F, '$9=="/$MFT"{print $7, $8, $6}' "$TMP/out")" "written fs-metadata ntfs"
   # ntfscp writes into an image without mounting it; renaming and deleting would need
   # ntfs-3g through FUSE, which a test may not have, so NTFS covers create and overwrite.

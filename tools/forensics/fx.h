@@ -107,8 +107,8 @@ enum fx_change {
     FX_CREATED = 0,
     FX_DELETED,
     FX_RENAMED,
-    FX_MODIFIED,  /* data bytes written */
-    FX_METADATA,  /* only its metadata changed (times, size, resident data) */
+    FX_MODIFIED,  /* data bytes written, or resident data (NTFS) changed */
+    FX_METADATA,  /* only its metadata changed (times, size, permissions) */
     FX_WRITTEN,   /* a pseudo owner (fs metadata, unallocated, ...) was written */
 };
 const char *fx_change_name(enum fx_change c);

@@ -154,6 +154,8 @@ static int pair_row(struct rows *rs, const fx_snap *a, size_t ia, const fx_snap 
     if (bytes)
         return row_add(rs, y->kind == FX_FSMETA_FILE ? FX_WRITTEN : FX_MODIFIED, b, ib, SIZE_MAX, bytes,
                        tb->first[ib]);
+    if (y->kind != FX_FSMETA_FILE && x->meta_hash && y->meta_hash && x->meta_hash != y->meta_hash)
+        return row_add(rs, FX_MODIFIED, b, ib, SIZE_MAX, 0, UINT64_MAX); /* resident data: in the $MFT record */
     if (y->kind != FX_FSMETA_FILE && meta_differs(x, y))
         return row_add(rs, FX_METADATA, b, ib, SIZE_MAX, 0, UINT64_MAX);
     return 0;
