@@ -85,6 +85,26 @@ static int parse_range(const char *s, uint64_t *off, uint64_t *len)
     return cli_parse_size(a, off) || cli_parse_size(colon + 1, len) || !*len ? -1 : 0;
 }
 
+static void volumes_out(const fx_snap *s, struct json *j)
+{
+    for (size_t v = 0; v < fx_snap_volumes(s); v++) {
+        const struct fx_volume *vol = fx_snap_volume(s, v);
+        if (j) {
+            json_obj_begin(j, NULL);
+            json_u64(j, "volume", v + 1);
+            json_u64(j, "offset", vol->off);
+            json_u64(j, "length", vol->len);
+            json_str(j, "description", vol->desc);
+            json_str(j, "fs", vol->fs[0] ? vol->fs : NULL);
+            json_str(j, "error", vol->error[0] ? vol->error : NULL);
+            json_obj_end(j);
+        } else {
+            printf("volume %zu: %s at byte %" PRIu64 ", %" PRIu64 " bytes, %s\n", v + 1, vol->desc, vol->off,
+                   vol->len, vol->fs[0] ? vol->fs : vol->error);
+        }
+    }
+}
+
 static int report(vhdx *img, const char *path, uint64_t off, uint64_t len, int json)
 {
     struct fx_source src;
@@ -106,22 +126,7 @@ static int report(vhdx *img, const char *path, uint64_t off, uint64_t len, int j
         json_u64(&j, "length", len);
         json_arr_begin(&j, "volumes");
     }
-    for (size_t v = 0; v < fx_snap_volumes(s); v++) {
-        const struct fx_volume *vol = fx_snap_volume(s, v);
-        if (json) {
-            json_obj_begin(&j, NULL);
-            json_u64(&j, "volume", v + 1);
-            json_u64(&j, "offset", vol->off);
-            json_u64(&j, "length", vol->len);
-            json_str(&j, "description", vol->desc);
-            json_str(&j, "fs", vol->fs[0] ? vol->fs : NULL);
-            json_str(&j, "error", vol->error[0] ? vol->error : NULL);
-            json_obj_end(&j);
-        } else {
-            printf("volume %zu: %s at byte %" PRIu64 ", %" PRIu64 " bytes, %s\n", v + 1, vol->desc, vol->off,
-                   vol->len, vol->fs[0] ? vol->fs : vol->error);
-        }
-    }
+    volumes_out(s, json ? &j : NULL);
     struct pieces ps = { .s = s, .j = json ? &j : NULL };
     if (json) {
         json_arr_end(&j);
