@@ -86,6 +86,12 @@ expect_eq "big.bin times" "$(awk -F, '$9=="/big.bin"{print $14, $15}' files.csv)
 expect_eq "ext4 metadata rows" "$(awk -F, '$1==0 && $7=="written" && $8=="fs-metadata"{print $6; exit}' files.csv)" ext4
 expect_eq "FAT tables" "$(awk -F, '$2==2 && $7=="written"{print $9}' files.csv | tr '\n' ' ')" "/\$FAT1 /\$FAT2 "
 
+# a directory of logs is the same chain (order from the headers, not the names)
+mkdir logs && cp m1.hrl logs/b.hrl && cp m2.hrl logs/a.hrl
+expect_exit 0 "$HRL" files --csv --base m.vhdx logs
+expect_eq "logs as a directory" "$(rows "$TMP/out" | tr '\n' ';')" "$(rows files.csv | tr '\n' ';')"
+expect_exit 2 "$HRL" files --base m.vhdx tree
+
 # one log only, and the points A..B as a whole
 expect_exit 0 "$HRL" files --csv --base m.vhdx --point 2 m1.hrl m2.hrl
 expect_eq "--point 2 rows" "$(rows "$TMP/out" | cut -d' ' -f1 | sort -u)" 2

@@ -45,11 +45,15 @@ int fx_chain_open(struct fx_chain *c, const char *base, char **logs, size_t nlog
 {
     memset(c, 0, sizeof *c);
     c->base_path = base;
+    int rc = fx_logs_expand(logs, nlogs, &c->logs);
+    if (rc)
+        return rc;
     struct hv_err e;
     hv_err_clear(&e);
     if (vhdx_open(base, NULL, &c->base, &e) != 0) {
         hv_err_file(&e, base);
         cli_error(&e);
+        fx_chain_close(c);
         return fx_exit_for(e.code);
     }
     struct vhdx_info info;
@@ -57,7 +61,7 @@ int fx_chain_open(struct fx_chain *c, const char *base, char **logs, size_t nlog
     struct hrl_base desc = { vhdx_virtual_size(c->base), vhdx_logical_sector_size(c->base), 1,
                              info.data_write_guid };
     struct hrl_set_opts so = { 0, on_problem, &c->problems };
-    if (hrl_set_open((const char *const *)logs, nlogs, &desc, &so, &c->set, &e) != 0) {
+    if (hrl_set_open((const char *const *)c->logs.paths, c->logs.n, &desc, &so, &c->set, &e) != 0) {
         cli_error(&e);
         fx_chain_close(c);
         return EXIT_ERROR;
@@ -75,6 +79,7 @@ void fx_chain_close(struct fx_chain *c)
 {
     hrl_set_close(c->set);
     vhdx_close(c->base);
+    fx_logs_free(&c->logs);
     free(c->times);
     memset(c, 0, sizeof *c);
 }
