@@ -61,8 +61,10 @@ static int expand_dir(const char *dir, struct fx_logs *l, size_t *cap)
     closedir(d);
     if (rc)
         return rc;
+    if (l->n == first)
+        return 1;
     qsort(l->paths + first, l->n - first, sizeof *l->paths, str_cmp);
-    return l->n == first ? 1 : 0;
+    return 0;
 }
 
 int fx_logs_expand(char **args, size_t nargs, struct fx_logs *out)
