@@ -27,10 +27,38 @@ install_missing() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+START=$(date +%s)
+step() { echo "== [$(( $(date +%s) - START ))s] $*"; }
+
 build() { # build DIR [cmake args...]
   local dir=$1; shift
+  step "building $dir"
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
   cmake --build "$dir" -j"$JOBS" >/dev/null
+}
+
+# Every libFuzzer target runs FUZZ_RUNS inputs (default 20000; at most
+# FUZZ_SECONDS, default 15) from its committed corpus with a fixed seed, so a
+# finding reproduces: a smoke run that catches what the corpus replay cannot.
+fuzz_smoke() {
+  command -v clang >/dev/null || { step "clang not installed: fuzz smoke run skipped"; return 0; }
+  step "building the libFuzzer targets (clang)"
+  CC=clang cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHVK_FUZZ=ON >/dev/null
+  local targets t corpus seeds
+  targets=$(cmake --build build/fuzz --target help | sed -n 's/^\.\.\. \(fuzz_[a-z_]*\)$/\1/p' | grep -v _regress)
+  # shellcheck disable=SC2086
+  cmake --build build/fuzz -j"$JOBS" --target $targets >/dev/null
+  for t in $(find build/fuzz/tests -type f -perm -u+x -name 'fuzz_*' ! -name '*_regress*' | sort); do
+    case $(basename "$t") in
+      fuzz_vhdx*) seeds=tests/fuzz/corpus/vhdx ;;
+      *) seeds=tests/fuzz/hrl/corpus ;;
+    esac
+    corpus=$(mktemp -d)
+    step "fuzzing $(basename "$t"): ${FUZZ_RUNS:-20000} runs from $seeds"
+    "$t" -seed=1 -runs="${FUZZ_RUNS:-20000}" -max_total_time="${FUZZ_SECONDS:-15}" -max_len=65536 \
+         -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build/fuzz/ "$corpus" "$seeds" 2>&1 | tail -1
+    rm -rf "$corpus"
+  done
 }
 
 case "${1:-}" in
@@ -44,14 +72,18 @@ case "${1:-}" in
     exec bash examples/demo.sh build/release
     ;;
   test)
+    step "installing what is missing"
     install_missing
     build build/release
+    step "the whole suite (Release)"
     (cd build/release && ctest --output-on-failure -j"$JOBS")
-    echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer =="
     build build/asan -DHVK_SANITIZE=ON
+    step "the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
     # The generators' self-check runs Python only (no hvkit code), so once is enough.
     (cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
        ctest --output-on-failure -j"$JOBS" -E '^generators$')
+    fuzz_smoke
+    step "done"
     ;;
   *)
     echo "usage: ./hvkit.sh demo|test|build" >&2
