@@ -17,6 +17,7 @@
 #define HRL_SYN_restore \
     "restore --base BASE --out OUT [--point N | --until TIME | --log UNIQUEID] [--flatten] LOG..."
 #define HRL_SYN_apply "apply --target DISK [--point N] [--guid GUID] LOG..."
+#define HRL_SYN_mount "mount --base BASE [--point N | --until TIME] [--foreground] LOG... DIR"
 #define HRL_SYN_seal "seal --base BASE LOG... -o MANIFEST"
 /* file-level forensics (tools/forensics/) */
 #define HRL_SYN_files "files [--json|--csv|--bodyfile] --base BASE [--point K] LOG..."
@@ -33,6 +34,7 @@
     X(points, HRL_SYN_points, "list the recovery points of a base and its logs")             \
     X(restore, HRL_SYN_restore, "write a recovery point to a new VHDX (differencing or flat)") \
     X(apply, HRL_SYN_apply, "apply logs in place to a raw disk or VHDX (destructive)")       \
+    X(mount, HRL_SYN_mount, "serve a recovery point and its partitions as read-only files (FUSE)") \
     X(seal, HRL_SYN_seal, "write the tree digest of every recovery point")                   \
     X(files, HRL_SYN_files, "the guest files each log wrote to, created, deleted or renamed") \
     X(diff, HRL_SYN_diff, "guest files created, deleted, renamed, modified between two points") \

@@ -25,6 +25,8 @@
       "tree digest (SHA-256 of per-MiB SHA-256s) of the virtual disk") \
     X(files, "files [--json] [--search-path DIR] [--map WIN=LOCAL] FILE --range OFFSET:LENGTH", \
       "which guest files own a byte range of the virtual disk") \
+    X(mount, "mount [--foreground] [--search-path DIR] [--map WIN=LOCAL] FILE DIR", \
+      "serve the virtual disk and its partitions as read-only files (FUSE)") \
     X(version, "version", "print the version")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);
