@@ -68,6 +68,7 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
     st->st_nlink = 1;
     st->st_size = (off_t)len;
     st->st_blocks = (blkcnt_t)((len + 511) / 512);
+    st->st_blksize = 1 << 20; /* cat, cp, dd by default read this much per call */
     return 0;
 }
 
@@ -176,11 +177,18 @@ int fmount_run(struct sdisk *d, const char *dir, const struct fmount_opts *o, st
     if (!f)
         return hv_failx(e, HV_NOMEM, "mount", "out of memory");
     f->d = d;
+    /* libfuse unmounts by path, possibly after changing directory: make it absolute */
+    char *abs = realpath(dir, NULL);
+    if (!abs) {
+        free(f);
+        return hv_fail_errno(e, errno, "mount", "cannot use '%s' as mount point", dir);
+    }
     int rc = parttable_read(d, vhdx_logical_sector_size(d->img), &f->pt, e);
     for (size_t i = 0; rc == 0 && i < f->pt.n; i++)
         snprintf(f->names[i], sizeof f->names[i], "p%u", f->pt.p[i].number);
     if (rc == 0)
-        rc = serve(f, dir, o, e);
+        rc = serve(f, abs, o, e);
+    free(abs);
     free(f);
     return rc;
 }
