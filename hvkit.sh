@@ -12,7 +12,8 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 # and the file-system tools the forensics tests build disks with; rsvg-convert).
 PACKAGES="build-essential cmake pkg-config zlib1g-dev uuid-dev libssl-dev libisal-dev
           libcmocka-dev qemu-utils libvhdi-utils python3 python3-libvhdi clang
-          libtsk-dev sleuthkit ntfs-3g e2fsprogs dosfstools mtools fdisk librsvg2-bin"
+          libtsk-dev sleuthkit ntfs-3g e2fsprogs dosfstools mtools fdisk librsvg2-bin
+          nbdkit nbdkit-plugin-dev libnbd-bin fuse3 libfuse3-dev"
 
 install_missing() {
   local missing=()
