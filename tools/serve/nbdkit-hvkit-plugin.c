@@ -3,6 +3,7 @@
  *
  *   nbdkit hvkit file=CHILD.avhdx [map=WIN=LOCAL ...] [search-path=DIR ...]
  *   nbdkit hvkit base=BASE.vhdx logs=DIR|LOG,LOG... [point=K | until=TIME] [ignore-guid=true]
+ *   nbdkit hvkit file=IMAGE writable=OVERLAY.avhdx     writes go to a new child
  *
  * Everything that can fail is checked in config_complete, before the export
  * opens: the chain opens, every log is verified as `hrl restore` verifies
@@ -21,13 +22,16 @@
 
 #include "disk.h"
 #include "plugin_args.h"
+#include "plugin_overlay.h"
 #include "plugin_point.h"
 
 #define THREAD_MODEL NBDKIT_THREAD_MODEL_SERIALIZE_REQUESTS
 
 static struct pargs args;
 static struct ppoint pt;    /* base= mode: the verified set and the point */
+static struct poverlay ov;  /* writable= mode: the new child taking the writes */
 static struct sruns runs;   /* data/zero map, shared by every connection */
+static uint64_t runs_gen;   /* ov.gen when `runs` was computed */
 static char description[512];
 
 static void report(const struct hv_err *e, const char *path)
@@ -49,7 +53,7 @@ static int disk_open(struct sdisk *d)
 {
     struct hv_err e;
     hv_err_clear(&e);
-    const char *path = args.file ? args.file : args.base;
+    const char *path = ov.w ? ov.path : args.file ? args.file : args.base;
     vhdx *img;
     if (vhdx_open(path, &args.o, &img, &e) != 0) {
         report(&e, path);
@@ -88,6 +92,8 @@ static int hvkit_config_complete(void)
         return -1;
     if (args.base && ppoint_open(&pt, &args) != 0)
         return -1;
+    if (args.writable && poverlay_create(&ov, args.writable, args.file, &args.o) != 0)
+        return -1;
     struct sdisk d;
     if (disk_open(&d) != 0)
         return -1;
@@ -104,43 +110,68 @@ static int hvkit_config_complete(void)
 
 static void hvkit_unload(void)
 {
+    poverlay_close(&ov);
     sruns_free(&runs);
     ppoint_close(&pt);
     pargs_free(&args);
 }
 
+/* A connection: its own handles, and the overlay generation they saw. */
+struct conn {
+    struct sdisk d;
+    uint64_t gen;
+};
+
 static void *hvkit_open(int readonly)
 {
-    (void)readonly; /* can_write is false: nbdkit serves read-only */
-    struct sdisk *d = malloc(sizeof *d);
-    if (!d) {
+    (void)readonly; /* without writable= can_write is false: nbdkit serves read-only */
+    struct conn *c = malloc(sizeof *c);
+    if (!c) {
         nbdkit_error("out of memory");
         return NULL;
     }
-    if (disk_open(d) != 0) {
-        free(d);
+    c->gen = ov.gen;
+    if (disk_open(&c->d) != 0) {
+        free(c);
         return NULL;
     }
-    return d;
+    return c;
 }
 
 static void hvkit_close(void *h)
 {
-    sdisk_close(h);
-    free(h);
+    struct conn *c = h;
+    sdisk_close(&c->d);
+    free(c);
+}
+
+/* After a write the mapped view of the overlay is stale: reopen it. Writable
+ * mode serialises all requests, so no other request runs meanwhile. */
+static int fresh(struct conn *c)
+{
+    if (c->gen == ov.gen)
+        return 0;
+    sdisk_close(&c->d);
+    if (disk_open(&c->d) != 0)
+        return -1;
+    c->gen = ov.gen;
+    return 0;
 }
 
 static int64_t hvkit_get_size(void *h)
 {
-    return (int64_t)((struct sdisk *)h)->size;
+    return (int64_t)((struct conn *)h)->d.size;
 }
 
 static int hvkit_pread(void *h, void *buf, uint32_t count, uint64_t offset, uint32_t flags)
 {
     (void)flags;
+    struct conn *c = h;
     struct hv_err e;
     hv_err_clear(&e);
-    if (sdisk_read(h, buf, count, offset, &e) != 0) {
+    if (fresh(c) != 0)
+        return -1;
+    if (sdisk_read(&c->d, buf, count, offset, &e) != 0) {
         report(&e, NULL);
         nbdkit_set_error(EIO);
         return -1;
@@ -148,10 +179,37 @@ static int hvkit_pread(void *h, void *buf, uint32_t count, uint64_t offset, uint
     return 0;
 }
 
+static int hvkit_pwrite(void *h, const void *buf, uint32_t count, uint64_t offset, uint32_t flags)
+{
+    struct conn *c = h;
+    if (fresh(c) != 0 || poverlay_write(&ov, &c->d, buf, count, offset) != 0) {
+        nbdkit_set_error(EIO);
+        return -1;
+    }
+    return (flags & NBDKIT_FLAG_FUA) ? poverlay_flush(&ov) : 0;
+}
+
+static int hvkit_flush(void *h, uint32_t flags)
+{
+    (void)h;
+    (void)flags;
+    return poverlay_flush(&ov);
+}
+
 static int hvkit_extents(void *h, uint32_t count, uint64_t offset, uint32_t flags,
                          struct nbdkit_extents *ex)
 {
-    (void)h;
+    struct conn *c = h;
+    if (runs_gen != ov.gen) { /* written since: the map changed */
+        struct hv_err e;
+        hv_err_clear(&e);
+        sruns_free(&runs);
+        if (fresh(c) != 0 || sdisk_runs(&c->d, &runs, &e) != 0) {
+            report(&e, ov.path);
+            return -1;
+        }
+        runs_gen = ov.gen;
+    }
     uint64_t end = offset + count;
     for (size_t i = sruns_find(&runs, offset); i < runs.n && runs.r[i].off < end; i++) {
         uint32_t type = runs.r[i].data ? 0 : NBDKIT_EXTENT_HOLE | NBDKIT_EXTENT_ZERO;
@@ -175,6 +233,24 @@ static int hvkit_false(void *h)
     return 0;
 }
 
+static int hvkit_writable(void *h)
+{
+    (void)h;
+    return ov.w != NULL;
+}
+
+static int hvkit_fua(void *h)
+{
+    (void)h;
+    return ov.w ? NBDKIT_FUA_NATIVE : NBDKIT_FUA_NONE;
+}
+
+/* Writes change the overlay every connection reads: one request at a time. */
+static int hvkit_thread_model(void)
+{
+    return args.writable ? NBDKIT_THREAD_MODEL_SERIALIZE_ALL_REQUESTS : THREAD_MODEL;
+}
+
 static int hvkit_can_cache(void *h)
 {
     (void)h;
@@ -189,7 +265,7 @@ static const char *hvkit_export_description(void *h)
 
 static int hvkit_block_size(void *h, uint32_t *minimum, uint32_t *preferred, uint32_t *maximum)
 {
-    uint32_t pss = vhdx_physical_sector_size(((struct sdisk *)h)->img);
+    uint32_t pss = vhdx_physical_sector_size(((struct conn *)h)->d.img);
     *minimum = 1;
     *preferred = pss >= 4096 && pss <= 65536 ? pss : 4096;
     *maximum = 0xffffffff;
@@ -202,7 +278,8 @@ static int hvkit_block_size(void *h, uint32_t *minimum, uint32_t *preferred, uin
     "search-path=DIR            also look for parents by file name in DIR\n"             \
     "base=BASE logs=DIR|L1,L2   serve a recovery point: BASE plus replica logs\n"        \
     "point=K | until=TIME       which point (default: the last); TIME as hrl restore\n"  \
-    "ignore-guid=true           accept logs whose Vhd2DataWriteGuid differs"
+    "ignore-guid=true           accept logs whose Vhd2DataWriteGuid differs\n"             \
+    "writable=OVERLAY.avhdx     with file=: writes go to this new differencing child"
 
 static struct nbdkit_plugin plugin = {
     .name = "hvkit",
@@ -218,7 +295,12 @@ static struct nbdkit_plugin plugin = {
     .close = hvkit_close,
     .get_size = hvkit_get_size,
     .pread = hvkit_pread,
-    .can_write = hvkit_false,
+    .can_write = hvkit_writable,
+    .can_flush = hvkit_writable,
+    .can_fua = hvkit_fua,
+    .pwrite = hvkit_pwrite,
+    .flush = hvkit_flush,
+    .thread_model = hvkit_thread_model,
     .can_extents = hvkit_true,
     .can_multi_conn = hvkit_true,
     .can_cache = hvkit_can_cache,

@@ -113,6 +113,8 @@ int pargs_set(struct pargs *a, const char *key, const char *value)
         a->point = value;
     else if (!strcmp(key, "until"))
         a->until = value;
+    else if (!strcmp(key, "writable"))
+        a->writable = value;
     else if (!strcmp(key, "logs"))
         return add_logs(a, value);
     else if (!strcmp(key, "map"))
@@ -140,6 +142,10 @@ int pargs_check(const struct pargs *a)
     }
     if (a->file && (a->nlogs || a->point || a->until)) {
         nbdkit_error("logs=, point= and until= go with base=, not file=");
+        return -1;
+    }
+    if (a->writable && !a->file) {
+        nbdkit_error("writable= goes with file= (a recovery point is read-only)");
         return -1;
     }
     if (a->base && !a->nlogs) {

@@ -1,5 +1,5 @@
 /* plugin_args.h: the nbdkit plugin's parameters (file=, map=, search-path=,
- * base=, logs=, point=, until=, ignore-guid=), collected before the export opens. */
+ * base=, logs=, point=, until=, ignore-guid=, writable=), collected before the export opens. */
 #ifndef HVK_PLUGIN_ARGS_H
 #define HVK_PLUGIN_ARGS_H
 
@@ -9,7 +9,7 @@
 #include "vhdx.h"
 
 struct pargs {
-    const char *file, *base, *point, *until;
+    const char *file, *base, *point, *until, *writable;
     int ignore_guid;
     struct vhdx_open_opts o;
     const char **search;
