@@ -144,27 +144,31 @@ static int serve(struct fsdata *f, const char *dir, const struct fmount_opts *o,
     char *argv[] = { "hvkit", fsname, NULL };
     struct fuse_args args = FUSE_ARGS_INIT(2, argv);
     struct fuse *fu = fuse_new(&args, &ops, sizeof ops, f);
-    if (!fu)
+    if (!fu) {
+        fuse_opt_free_args(&args);
         return hv_failx(e, HV_IO, "mount", "cannot set up FUSE for '%s'", dir);
-    int rc = -1;
-    if (fuse_mount(fu, dir) != 0) {
-        hv_failx(e, HV_IO, "mount", "cannot mount on '%s' (is /dev/fuse there, and fusermount3?)", dir);
-        goto out;
     }
+    int rc = -1;
+    /* Handlers first: a SIGTERM arriving as soon as the mount appears must
+     * still end the loop and unmount, not kill the process. */
     struct fuse_session *se = fuse_get_session(fu);
     if (fuse_set_signal_handlers(se) != 0) {
         hv_failx(e, HV_IO, "mount", "cannot install signal handlers");
-        goto unmount;
+        goto out;
+    }
+    if (fuse_mount(fu, dir) != 0) {
+        hv_failx(e, HV_IO, "mount", "cannot mount on '%s' (is /dev/fuse there, and fusermount3?)", dir);
+        goto signals;
     }
     if (fuse_daemonize(o->foreground) != 0) {
         hv_failx(e, HV_IO, "mount", "cannot detach from the terminal");
-        goto signals;
+        goto unmount;
     }
     rc = fuse_loop(fu) < 0 ? hv_failx(e, HV_IO, "mount", "FUSE loop on '%s' failed", dir) : 0;
-signals:
-    fuse_remove_signal_handlers(se);
 unmount:
     fuse_unmount(fu);
+signals:
+    fuse_remove_signal_handlers(se);
 out:
     fuse_destroy(fu);
     fuse_opt_free_args(&args);
