@@ -25,7 +25,8 @@ nbd() {
   local args=()
   while [ "$1" != -- ]; do args+=("$1"); shift; done
   shift
-  LD_PRELOAD="$PRELOAD" timeout 120 nbdkit -U - "$PLUGIN" "${args[@]}" --run "$1"
+  # the sanitizer runtimes are for nbdkit only, not for the clients --run starts
+  LD_PRELOAD="$PRELOAD" timeout 120 nbdkit -U - "$PLUGIN" "${args[@]}" --run "unset LD_PRELOAD; $1"
 }
 nbd_sha() { nbd "$@" 'nbdcopy "$uri" - | python3 "$VSHA"'; }
 
