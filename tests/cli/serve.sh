@@ -99,7 +99,6 @@ expect_stdout_has "parent: ./kid.avhdx (from relative_path via locator" "$VHDX" 
 expect_eq "chain untouched by writable=" "$(sha kid.avhdx)" "$CHAIN_SHA"
 expect_exit 0 "$VHDX" check --search-path away ov.avhdx
 expect_exit 1 nbd file=kid.avhdx search-path=away writable=ov.avhdx -- true   # exists: refused
-expect_exit 1 nbd base=base.vhdx logs=logs writable=x.avhdx -- true           # points are read-only
 rm -f want.raw
 
 # ---- recovery points: every point, by number and by time ----
@@ -119,6 +118,12 @@ expect_eq "nbd until=@0 is the base" "$(nbd_sha base=base.vhdx logs=logs until=@
 run nbd base=base.vhdx logs=logs point=2 -- 'nbdinfo "$uri"'
 CHECKS=$((CHECKS + 1))
 grep -qF '"point": 2, "points": 3' "$TMP/out" || fail "export description lacks the point"
+# Argument errors. Not under ASan: there nbdkit can hang at exit in a system
+# library's destructor (libp11-kit, freelocale) after the plugin has refused.
+if [ -z "$PRELOAD" ]; then
+  expect_exit 1 nbd base=base.vhdx logs=logs writable=x.avhdx -- true   # points are read-only
+  expect_exit 1 nbd base=base.vhdx logs=nowhere -- true
+fi
 expect_eq "point 9 refused" "$(nbd base=base.vhdx logs=logs point=9 -- true 2>/dev/null; echo $?)" 1
 
 # ---- damaged and foreign logs: refused before the export opens, as restore refuses ----

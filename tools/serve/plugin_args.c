@@ -51,7 +51,7 @@ static int add_dir(struct pargs *a, const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d) {
-        nbdkit_error("'%s': %s", dir, strerror(errno));
+        nbdkit_error("'%s': %m", dir);
         return -1;
     }
     size_t first = a->nlogs;
@@ -78,7 +78,7 @@ static int add_logs(struct pargs *a, const char *value)
     for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && rc == 0; t = strtok_r(NULL, ",", &save)) {
         struct stat st;
         if (stat(t, &st) != 0) {
-            nbdkit_error("'%s': %s", t, strerror(errno));
+            nbdkit_error("'%s': %m", t);
             rc = -1;
         } else {
             rc = S_ISDIR(st.st_mode) ? add_dir(a, t) : add_log(a, strdup(t));
@@ -115,8 +115,11 @@ int pargs_set(struct pargs *a, const char *key, const char *value)
         a->until = value;
     else if (!strcmp(key, "writable"))
         a->writable = value;
-    else if (!strcmp(key, "logs"))
-        return add_logs(a, value);
+    else if (!strcmp(key, "logs")) {
+        if (grow((void **)&a->logargs, a->nlogargs, sizeof *a->logargs) != 0)
+            return -1;
+        a->logargs[a->nlogargs++] = value;
+    }
     else if (!strcmp(key, "map"))
         return add_map(a, value);
     else if (!strcmp(key, "ignore-guid")) {
@@ -134,13 +137,13 @@ int pargs_set(struct pargs *a, const char *key, const char *value)
     return 0;
 }
 
-int pargs_check(const struct pargs *a)
+int pargs_check(struct pargs *a)
 {
     if (!a->file == !a->base) {
         nbdkit_error("give either file=IMAGE or base=BASE logs=LOGS");
         return -1;
     }
-    if (a->file && (a->nlogs || a->point || a->until)) {
+    if (a->file && (a->nlogargs || a->point || a->until)) {
         nbdkit_error("logs=, point= and until= go with base=, not file=");
         return -1;
     }
@@ -148,7 +151,7 @@ int pargs_check(const struct pargs *a)
         nbdkit_error("writable= goes with file= (a recovery point is read-only)");
         return -1;
     }
-    if (a->base && !a->nlogs) {
+    if (a->base && !a->nlogargs) {
         nbdkit_error("base= needs logs=DIR or logs=LOG1,LOG2,...");
         return -1;
     }
@@ -156,6 +159,9 @@ int pargs_check(const struct pargs *a)
         nbdkit_error("give only one of point= and until=");
         return -1;
     }
+    for (size_t i = 0; i < a->nlogargs; i++)
+        if (add_logs(a, a->logargs[i]) != 0)
+            return -1;
     return 0;
 }
 
@@ -168,6 +174,7 @@ void pargs_free(struct pargs *a)
         free((char *)a->maps[i].to);
     }
     free(a->logs);
+    free(a->logargs);
     free(a->maps);
     free(a->search);
     memset(a, 0, sizeof *a);

@@ -14,14 +14,18 @@ struct pargs {
     struct vhdx_open_opts o;
     const char **search;
     struct vhdx_path_map *maps;
+    const char **logargs; /* logs= values as given */
+    size_t nlogargs;
     char **logs; /* log files: logs= values split at ',' and directories expanded */
     size_t nlogs;
 };
 
 /* One key=value. @return 0, or -1 after nbdkit_error(). */
 int pargs_set(struct pargs *a, const char *key, const char *value);
-/* Consistency once every key is in. @return 0, or -1 after nbdkit_error(). */
-int pargs_check(const struct pargs *a);
+/* Consistency once every key is in, then logs= expanded into `logs` (in
+ * config_complete: errors there end nbdkit the same way as every refusal).
+ * @return 0, or -1 after nbdkit_error(). */
+int pargs_check(struct pargs *a);
 void pargs_free(struct pargs *a);
 
 /* "2026-11-27T10:00:00Z", "2026-11-27 10:00:00" (UTC) or "@UNIX", as `hrl restore --until`.
