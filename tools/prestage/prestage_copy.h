@@ -21,8 +21,11 @@
 struct ps_exec_ops {
     /* Verifies that the file open as `fd` is the parent of item `it`. */
     int (*verify)(void *ctx, int fd, const struct ps_item *it, struct hv_err *e);
-    /* Rewrites `child`'s locator to name `parent` (local path), Windows form `win`. */
-    int (*relink)(void *ctx, const char *child, const char *parent, const char *win, struct hv_err *e);
+    /* Rewrites the locator of the child open read-write as `child_fd` to name
+     * the parent open as `parent_fd` (local paths `child`, `parent`; Windows
+     * form `win`), working on the descriptors only. */
+    int (*relink)(void *ctx, int child_fd, const char *child, int parent_fd, const char *parent,
+                  const char *win, struct hv_err *e);
     /* Progress of one file copy (may be NULL). */
     void (*progress)(void *ctx, const char *path, uint64_t done, uint64_t total);
     void *ctx;
