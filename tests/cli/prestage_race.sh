@@ -111,6 +111,27 @@ race "replace-stale, final name during copy" copy_file_range \
   "'$T/d/VMs/vm1/p.vhdx' changed since the plan (renamed or replaced); not replaced" --replace-stale --relink
 expect_eq "replace-stale: stale file kept" "$(sha "$T/d/VMs/vm1/p.old")" "$(sha "$TMP/stale.vhdx")"
 
+has() { CHECKS=$((CHECKS + 1)); grep -qF -- "$2" "$TMP/$1" || { fail "$1 lacks '$2'"; head -20 "$TMP/$1" >&2; }; }
+
+# ---- plan/copy state checks: a missing target root is never "ready"; copies must fit
+rm -rf "$T"
+expect_exit 1 "$VHDX" prestage plan "${MAPS[@]}" --relink "$S/a/VMs/vm1/top.avhdx"
+has out "[error]     target root '$T/d/' does not exist"
+has out "result: problems (see above)"
+fresh
+expect_exit 1 env LD_PRELOAD="$HVK_RACE_HOOK" HVK_FAKE_AVAIL=4096 "$VHDX" prestage copy --relink "${MAPS[@]}" "$CHILD"
+has err "vhdx prestage: not copying: the copies need "
+has err "bytes on the file system of '$T/d/', 4096 are free"
+CHECKS=$((CHECKS + 1))
+[ ! -e "$T/d/VMs/vm1/p.vhdx" ] || fail "copied although it did not fit"
+# after a copy the report shows the new state; a stale verdict gives its reason once
+expect_exit 0 "$VHDX" prestage copy --relink "${MAPS[@]}" "$CHILD"
+has out "now: ok 1, missing 0, stale 0, conflict 0, unmapped 0"
+fresh stale
+expect_exit 1 "$VHDX" prestage plan --relink "${MAPS[@]}" "$CHILD"
+expect_eq "stale reason once" "$(grep -c 'DataWriteGuid .* need ' "$TMP/out")" "1"
+has out "; --replace-stale replaces it (the old file is kept)"
+
 # ---- kill loop: SIGKILL at random moments of a copy
 BIGMAPS=(--source-map "D:\\=$S/a/" --target-map "D:\\=$T/d/")
 BIG=$T/d/Gold/big.vhdx

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -62,4 +63,19 @@ HOOK int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
     int (*real)(int, const char *, int, const char *, int) =
         (int (*)(int, const char *, int, const char *, int))dlsym(RTLD_NEXT, "linkat");
     return real(olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
+/* HVK_FAKE_AVAIL=BYTES: every file system reports that much free space. */
+static int fake_avail(struct statvfs *st)
+{
+    const char *a = getenv("HVK_FAKE_AVAIL");
+    if (a && st->f_frsize)
+        st->f_bavail = (fsblkcnt_t)(strtoull(a, NULL, 10) / st->f_frsize);
+    return 0;
+}
+
+HOOK int statvfs(const char *path, struct statvfs *st)
+{
+    int (*real)(const char *, struct statvfs *) = (int (*)(const char *, struct statvfs *))dlsym(RTLD_NEXT, "statvfs");
+    return real(path, st) ? -1 : fake_avail(st);
 }
