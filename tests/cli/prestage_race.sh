@@ -7,8 +7,10 @@
 # the swap when the program first calls copy_file_range / renameat2, so every
 # run hits the window. Each case: the command exits 2 naming the path that
 # changed, and a decoy tree outside the root is byte-for-byte unchanged.
-# Then a kill loop: SIGKILL at random moments leaves no partial file under a
-# final name and every source unchanged.
+# Then the state checks of plan/copy (missing root, free space, report), an
+# interrupted copy resumed (and not resumed from an altered or hard-linked
+# partial file), and a kill loop: SIGKILL at random moments leaves no partial
+# file under a final name and every source unchanged.
 if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then export TMPDIR=/dev/shm; fi
 . "$(dirname "$0")/lib.bash"
 
@@ -137,6 +139,38 @@ BIGMAPS=(--source-map "D:\\=$S/a/" --target-map "D:\\=$T/d/")
 BIG=$T/d/Gold/big.vhdx
 rm -rf "$T"; mkdir -p "$T/d"
 WANT=$(sha "$S/a/Gold/big.vhdx")
+PART=$T/d/Gold/.big.vhdx.hvkit-partial
+copy_json() { "$VHDX" prestage copy --json "${BIGMAPS[@]}" "$S/a/VMs/vm9/c.avhdx"; }
+field() { python3 -c "import json,sys; p=json.load(open(sys.argv[1]))['parents'][0]; print(p[sys.argv[2]])" "$TMP/out" "$1"; }
+kill_at_first_record() { # SIGKILL right after the copy recorded its first verified prefix
+  env LD_PRELOAD="$HVK_RACE_HOOK" HVK_RACE_AT=fsetxattr HVK_RACE_CMD='kill -9 $PPID' \
+    "$VHDX" prestage copy "${BIGMAPS[@]}" "$S/a/VMs/vm9/c.avhdx" >/dev/null 2>&1
+  expect_eq "killed" "$?" "137"
+  CHECKS=$((CHECKS + 1)); [ -f "$PART" ] && [ ! -e "$BIG" ] || fail "after the kill: want a partial file only"
+}
+# ---- resume: the second run copies only what the first did not prove
+kill_at_first_record
+expect_exit 0 copy_json
+ALLOC=$(field allocated_bytes)
+CHECKS=$((CHECKS + 1))
+[ "$(field resumed_from)" -gt 0 ] && [ "$(field bytes_copied)" -lt "$ALLOC" ] ||
+  fail "resume: resumed_from $(field resumed_from), copied $(field bytes_copied) of $ALLOC"
+expect_eq "resumed copy" "$(sha "$BIG")" "$WANT"
+# a partial whose proved prefix was altered is not trusted: the copy restarts
+rm -f "$BIG"; kill_at_first_record
+printf 'X' | dd of="$PART" bs=1 seek=$((1024 * 1024 + 7)) conv=notrunc status=none
+expect_exit 0 copy_json
+expect_eq "altered partial: restarted" "$(field resumed_from)" "0"
+expect_eq "altered partial: copy right" "$(sha "$BIG")" "$WANT"
+# a partial hard-linked to a file elsewhere is never written through: removed, restarted
+rm -f "$BIG"; kill_at_first_record
+ln "$PART" "$OUT/hardlink"; HL=$(sha "$OUT/hardlink")
+expect_exit 0 copy_json
+expect_eq "hard-linked partial: restarted" "$(field resumed_from)" "0"
+expect_eq "hard-linked partial: other name untouched" "$(sha "$OUT/hardlink")" "$HL"
+expect_eq "hard-linked partial: copy right" "$(sha "$BIG")" "$WANT"
+rm -f "$BIG" "$OUT/hardlink"
+
 start=$SECONDS
 for i in $(seq 1 20); do
   "$VHDX" prestage copy "${BIGMAPS[@]}" "$S/a/VMs/vm9/c.avhdx" >/dev/null 2>&1 &

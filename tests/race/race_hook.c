@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -78,4 +79,15 @@ HOOK int statvfs(const char *path, struct statvfs *st)
 {
     int (*real)(const char *, struct statvfs *) = (int (*)(const char *, struct statvfs *))dlsym(RTLD_NEXT, "statvfs");
     return real(path, st) ? -1 : fake_avail(st);
+}
+
+/* fsetxattr fires after the call (HVK_RACE_AT=fsetxattr): e.g. a SIGKILL
+ * right after the first resume record of a copy is written. */
+HOOK int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
+{
+    int (*real)(int, const char *, const void *, size_t, int) =
+        (int (*)(int, const char *, const void *, size_t, int))dlsym(RTLD_NEXT, "fsetxattr");
+    int rc = real(fd, name, value, size, flags);
+    maybe_fire("fsetxattr");
+    return rc;
 }

@@ -107,6 +107,8 @@ struct ps_item {
     int action;                   /* enum ps_action */
     char action_note[600];
     char kept[PS_PATH_MAX];       /* where a replaced stale file was kept */
+    uint64_t resumed_from;        /* an interrupted copy was resumed at this offset (0: fresh) */
+    uint64_t copied_bytes;        /* data bytes this run copied */
 };
 
 /* One child→parent edge on the target. */

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "prestage_fs.h"
+#include "prestage_resume.h"
 #include "sparse_copy.h"
 
 const char *ps_action_name(int a)
@@ -22,7 +24,15 @@ const char *ps_action_name(int a)
 struct progress_ctx {
     const struct ps_exec_ops *ops;
     const char *path;
+    struct ps_ckpt *ck;
+    struct hv_err *e;
 };
+
+static int on_checkpoint(uint64_t upto, void *ctx)
+{
+    struct progress_ctx *p = ctx;
+    return ps_ckpt_mark(p->ck, upto, p->e);
+}
 
 static void on_progress(uint64_t done, uint64_t total, void *ctx)
 {
@@ -117,6 +127,9 @@ static int copy_item(struct ps_item *it, const struct ps_opts *po, const struct 
     int in = -1, out = -1, rc = -1;
     const char *leaf;
     char tmp[300], stale[320];
+    struct ps_ckpt ck;
+    int have_ck = 0;
+    memset(&ck, 0, sizeof ck);
 
     int dfd = open_dir(map, &c->target, &it->dir, 1, &leaf, it->action_note, sizeof it->action_note);
     if (dfd < 0)
@@ -136,33 +149,74 @@ static int copy_item(struct ps_item *it, const struct ps_opts *po, const struct 
         snprintf(it->action_note, sizeof it->action_note, "'%.480s' is not a file or link; not replaced", final);
         goto out;
     }
-    /* A leftover from an interrupted run: restart (unlinkat never follows a link). */
-    if (unlinkat(dfd, tmp, 0) != 0 && errno != ENOENT) {
-        hv_fail_errno(&e, errno, "target", "cannot remove a leftover partial copy of '%.480s'", final);
-        set_note(it->action_note, sizeof it->action_note, &e);
-        goto out;
-    }
     in = open(it->src.path, O_RDONLY | O_CLOEXEC);
-    if (in < 0) {
+    struct ps_source_id sid;
+    if (in < 0 || ps_source_id_of(in, &it->src.data_write_guid, &sid) != 0) {
         hv_fail_errno(&e, errno, "source", "cannot open '%.480s'", it->src.path);
         set_note(it->action_note, sizeof it->action_note, &e);
         goto out;
     }
-    out = openat(dfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    /* A leftover from an interrupted run: resumed at what it proves
+     * (prestage_resume.h), else removed (unlinkat never follows a link). */
+    uint64_t from = 0;
+    out = openat(dfd, tmp, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (out >= 0) {
+        if (ps_ckpt_begin(&ck, out, &sid, 1, &from, &e) != 0) {
+            set_note(it->action_note, sizeof it->action_note, &e);
+            goto out;
+        }
+        have_ck = 1;
+        if (!from) {
+            ps_ckpt_end(&ck);
+            have_ck = 0;
+            close(out);
+            out = -1;
+        }
+    }
     if (out < 0) {
-        hv_fail_errno(&e, errno, "target", "cannot create a partial copy beside '%.480s'", final);
+        if (unlinkat(dfd, tmp, 0) != 0 && errno != ENOENT) {
+            hv_fail_errno(&e, errno, "target", "cannot remove a leftover partial copy of '%.480s'", final);
+            set_note(it->action_note, sizeof it->action_note, &e);
+            goto out;
+        }
+        out = openat(dfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (out < 0) {
+            hv_fail_errno(&e, errno, "target", "cannot create a partial copy beside '%.480s'", final);
+            set_note(it->action_note, sizeof it->action_note, &e);
+            goto out;
+        }
+        if (ps_ckpt_begin(&ck, out, &sid, 0, &from, &e) != 0) {
+            set_note(it->action_note, sizeof it->action_note, &e);
+            goto out;
+        }
+        have_ck = 1;
+    }
+    /* what the record does not prove is cut away before copying on */
+    if (from && ftruncate(out, (off_t)from) != 0) {
+        hv_fail_errno(&e, errno, "target", "cannot cut the partial copy of '%.480s'", final);
         set_note(it->action_note, sizeof it->action_note, &e);
         goto out;
     }
-    struct progress_ctx pc = { ops, final };
-    struct sparse_copy_opts so = { on_progress, &pc, fail_after };
-    if (sparse_copy_fd(in, out, &so, NULL, &e) || fsync(out) != 0) {
+    it->resumed_from = from;
+    struct progress_ctx pc = { ops, final, &ck, &e };
+    struct sparse_copy_opts so = { on_progress, &pc, fail_after, from, on_checkpoint };
+    struct sparse_copy_stats sst;
+    int crc = sparse_copy_fd(in, out, &so, &sst, &e);
+    it->copied_bytes = sst.data_bytes;
+    if (crc || fsync(out) != 0) {
         if (e.code == HV_OK)
             hv_fail_errno(&e, errno, "target", "fsync of the copy of '%.480s'", final);
         set_note(it->action_note, sizeof it->action_note, &e);
-        unlinkat(dfd, tmp, 0);
+        if (ck.prefix) { /* what is proved stays for the next run */
+            size_t n = strlen(it->action_note);
+            snprintf(it->action_note + n, sizeof it->action_note - n,
+                     "; %llu bytes verified, the next run resumes there", (unsigned long long)ck.prefix);
+        } else {
+            unlinkat(dfd, tmp, 0);
+        }
         goto out;
     }
+    fremovexattr(out, "user.hvkit.resume"); /* the finished copy carries no record */
     /* verified on the descriptor written, not by name */
     if (ops->verify(ops->ctx, out, it, &e)) {
         set_note(it->action_note, sizeof it->action_note, &e);
@@ -228,6 +282,8 @@ static int copy_item(struct ps_item *it, const struct ps_opts *po, const struct 
     hv_dirid_of(out, &it->leaf);
     rc = 0;
 out:
+    if (have_ck)
+        ps_ckpt_end(&ck);
     if (out >= 0)
         close(out);
     if (in >= 0)

@@ -228,9 +228,13 @@ static void print_text(const struct ps_plan *pl, const struct args *a, int rc, c
         if (it->verdict == PS_STALE) /* the reason is on the candidate line above */
             printf("              needs %s; --replace-stale replaces it (the old file is kept)\n",
                    hv_guid_format(&it->need, 1, n));
-        if (it->action == PS_ACT_DONE)
-            printf("              copied%s%s\n", it->kept[0] ? "; stale file kept as " : "", it->kept);
-        else if (it->action == PS_ACT_WOULD)
+        if (it->action == PS_ACT_DONE) {
+            printf("              copied%s%s", it->kept[0] ? "; stale file kept as " : "", it->kept);
+            if (it->resumed_from)
+                printf("; resumed at byte %llu, %llu bytes copied", (unsigned long long)it->resumed_from,
+                       (unsigned long long)it->copied_bytes);
+            printf("\n");
+        } else if (it->action == PS_ACT_WOULD)
             printf("              would copy (%s)\n", cli_human(it->src.allocated, h, sizeof h));
         else if (it->action == PS_ACT_FAILED || (a->copy && it->action == PS_ACT_SKIPPED))
             printf("              %s: %s\n", ps_action_name(it->action), it->action_note);
@@ -324,6 +328,8 @@ static void print_json(const struct ps_plan *pl, const struct args *a, int rc, c
             json_str(&j, "action", ps_action_name(it->action));
             json_str(&j, "action_note", it->action_note[0] ? it->action_note : NULL);
             json_str(&j, "stale_kept_as", it->kept[0] ? it->kept : NULL);
+            json_u64(&j, "resumed_from", it->resumed_from);
+            json_u64(&j, "bytes_copied", it->copied_bytes);
         }
         json_obj_end(&j);
     }
