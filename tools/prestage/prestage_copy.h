@@ -4,9 +4,11 @@
  * directory (reached by an O_NOFOLLOW walk, see prestage_fs.h), sparse-copied,
  * fsynced, verified by opening it with the reader (identity, sizes, headers,
  * check clean), then renamed into place without replacing anything
- * (RENAME_NOREPLACE) and the directory fsynced. A leftover partial file from an
- * interrupted run is removed and the copy restarts: its bytes are never
- * trusted. With --replace-stale the file in the way is first hard-linked to
+ * (RENAME_NOREPLACE, relative to the directory descriptor) and the directory
+ * fsynced. The directory must be the one the plan saw (dev, ino), before
+ * writing and again before the rename. A leftover partial file from an
+ * interrupted run is resumed from the prefix it proves (prestage_resume.h),
+ * else removed and the copy restarted. With --replace-stale the file in the way is first hard-linked to
  * "NAME.stale-<UTC time>" and then atomically replaced, so at every instant the
  * final name holds either the old file or the complete verified copy.
  * Source files are only ever opened read-only.

@@ -31,7 +31,7 @@ static const char HELP[] =
     "  plan               print the checklist (exit 0 all ok/copyable, 1 problems, 2 errors)\n"
     "  copy               copy the missing parents: sparse, under .NAME.hvkit-partial,\n"
     "                     fsynced, verified with the reader, then renamed into place.\n"
-    "                     A leftover partial file is removed and the copy restarted.\n"
+    "                     An interrupted copy resumes from what it verified.\n"
     "  --source-map 'D:\\=/mnt/src/d/'   Windows prefix -> source directory (repeatable)\n"
     "  --target-map 'D:\\=/mnt/dst/d/'   Windows prefix -> target directory (repeatable)\n"
     "  --search-path DIR  also look for source parents by file name in DIR\n"
