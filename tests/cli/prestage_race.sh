@@ -90,7 +90,7 @@ CHECKS=$((CHECKS + 1))
 #    directory it was walked to (now vm1.moved), and the relink refuses
 fresh
 race "relink, directory before relink" renameat2 "$SWAP_DIR" \
-  "a directory on the way to '$CHILD' is a symbolic link or not a directory; not followed" --relink
+  "relink '$CHILD': '$T/d/VMs/vm1' is a symbolic link or not a directory; not followed" --relink
 expect_eq "relink: copy in the walked directory" "$(sha "$T/d/VMs/vm1.moved/p.vhdx")" "$(sha "$S/e/p.vhdx")"
 expect_eq "relink: the moved child untouched" "$(sha "$T/d/VMs/vm1.moved/top.avhdx")" "$(sha "$S/a/VMs/vm1/top.avhdx")"
 

@@ -78,17 +78,25 @@ static int open_dir(const struct ps_map *map, const struct ps_mapped *t, const s
 {
     struct hv_err e;
     hv_err_clear(&e);
-    int dfd;
-    enum ps_walk w = ps_walk(map->to, t->rel, create, &dfd, leaf, &e);
-    if (w == PS_WALK_UNSAFE || w == PS_WALK_ABSENT) {
-        snprintf(note, notelen, "a directory on the way to '%.480s' is %s; not followed", t->local,
-                 w == PS_WALK_ABSENT ? "missing" : "a symbolic link or not a directory");
+    int rfd = hv_walk_root(map->to);
+    if (rfd < 0) {
+        snprintf(note, notelen, "cannot open the target root '%.480s': %.60s", map->to, strerror(errno));
         return -1;
     }
-    if (w != PS_WALK_OK) {
+    struct hv_walk w;
+    int rc = hv_walk(rfd, t->rel, create ? HV_WALK_CREATE : 0, &w, &e);
+    close(rfd);
+    if (rc == HV_WALK_UNSAFE || rc == HV_WALK_ABSENT) { /* name the directory that is wrong */
+        snprintf(note, notelen, "'%.480s%.*s' is %s; not followed", map->to, (int)w.bad_len, t->rel,
+                 rc == HV_WALK_ABSENT ? "missing" : "a symbolic link or not a directory");
+        return -1;
+    }
+    if (rc != HV_WALK_OK) {
         set_note(note, notelen, &e);
         return -1;
     }
+    int dfd = w.dirfd;
+    *leaf = w.leaf;
     struct hv_dirid now;
     if (hv_dirid_of(dfd, &now) != 0 || (want->ino && !same_id(want, &now))) {
         snprintf(note, notelen, "the directory '%.*s' changed since the plan (renamed or replaced); not written",
