@@ -44,10 +44,11 @@ src_shas() { find "$S" -type f -print0 | sort -z | xargs -0 sha256sum; }
 out_shas() { (cd "$OUT" && find . -print0 | sort -z | xargs -0 ls -ld --time-style=+ | awk '{print $1, $5, $NF}'
               find . -type f -print0 | sort -z | xargs -0 sha256sum); }
 src_shas >"$TMP/src.before"
-# the decoy: what an attacker would have the copy or the relink write
+# the decoy: what an attacker would have the copy or the relink write (with
+# the right parent beside it, so a relink through the link would succeed)
 mkdir -p "$OUT/vm1"
 cp "$S/a/VMs/vm1/top.avhdx" "$OUT/vm1/top.avhdx"
-cp "$TMP/stale.vhdx" "$OUT/vm1/p.vhdx"
+cp "$S/e/p.vhdx" "$OUT/vm1/p.vhdx"
 out_shas >"$TMP/out.before"
 
 has() { CHECKS=$((CHECKS + 1)); grep -qF -- "$2" "$TMP/$1" || { fail "$1 lacks '$2'"; head -20 "$TMP/$1" >&2; }; }
