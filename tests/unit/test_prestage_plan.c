@@ -146,7 +146,7 @@ static void test_scenario(void **state)
     f.dst[f.n_dst++] = (struct fake_dst){ "/dst/d/gold/base.vhdx", 0, base, 0 };
     f.dst[f.n_dst++] = (struct fake_dst){ "/dst/vol/p3.vhdx", 0, p3, 0x77 }; /* stale */
 
-    struct ps_disk_ops ops = { fake_chain, fake_probe, &f };
+    struct ps_disk_ops ops = { fake_chain, fake_probe, NULL, &f };
     struct ps_opts o = { sm, 2, dm, 2, 0, 0 };
     const char *in[] = { "/src/d/vm1/top.avhdx", "/src/d/vm2/top.avhdx", "/src/d/vm3/c.avhdx",
                          "/src/d/vm4/c.avhdx",   "/src/d/vm5/c.avhdx",   "/src/d/vm6/c.avhdx",
@@ -219,7 +219,7 @@ static void test_unsafe_and_identity(void **state)
     int p = add(&f, "/src/p.vhdx", 1, -1, 0, 0, 0);
     add(&f, "/src/c.avhdx", 2, p, "p.vhdx", 0, 0);
     f.dst[f.n_dst++] = (struct fake_dst){ "/dst/p.vhdx", 2, 0, 0 };
-    struct ps_disk_ops ops = { fake_chain, fake_probe, &f };
+    struct ps_disk_ops ops = { fake_chain, fake_probe, NULL, &f };
     struct ps_opts o = { &sm, 1, &dm, 1, 0, 0 };
     const char *in[] = { "/src/c.avhdx" };
     struct ps_plan pl;

@@ -77,7 +77,7 @@ static void test_injected_failure(void **state)
     char ps[256], pd[256];
     int in = tmpfile_fd(ps), out = tmpfile_fd(pd);
     put(in, 0, 4 * MiB, 3);
-    struct sparse_copy_opts o = { NULL, NULL, MiB };
+    struct sparse_copy_opts o = { NULL, NULL, MiB, 0, NULL };
     struct hv_err e;
     hv_err_clear(&e);
     assert_int_equal(sparse_copy_fd(in, out, &o, NULL, &e), -1);

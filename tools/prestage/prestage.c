@@ -253,11 +253,18 @@ static int plan_input(const struct ps_opts *o, const struct ps_disk_ops *ops, st
         win[0] = '\0';
     }
     struct ps_mapped m;
+    in->map = -1;
     if (win[0] && ps_win_normalize(win, in->win, sizeof in->win) == 0 &&
-        ps_map_win(o->dst_maps, o->n_dst, in->win, &m) == 0)
+        ps_map_win(o->dst_maps, o->n_dst, in->win, &m) == 0) {
         ps_strlcpy(in->target, sizeof in->target, m.local);
-    else
+        in->map = m.map;
+        ps_strlcpy(in->rel, sizeof in->rel, m.rel);
+    } else {
         in->win[0] = '\0';
+    }
+    struct hv_dirid in_dir = { 0, 0 }, in_leaf = { 0, 0 };
+    if (in->map >= 0 && in->on_target && ops->place_id)
+        ops->place_id(ops->ctx, &o->dst_maps[in->map], in->rel, &in_dir, &in_leaf);
 
     /* Owned copies: items[] moves when merge_item() grows it. */
     char cur_win[PS_PATH_MAX], cur_local[PS_PATH_MAX];
@@ -273,6 +280,10 @@ static int plan_input(const struct ps_opts *o, const struct ps_disk_ops *ops, st
     for (size_t k = 1; k < n; k++) {
         memset(it, 0, sizeof *it);
         judge(o, ops, &layers[k - 1], &layers[k], cur_win, it);
+        if (it->dest >= 0 && ops->place_id) {
+            const struct ps_mapped *t = &it->cand[it->dest].target;
+            ops->place_id(ops->ctx, &o->dst_maps[t->map], t->rel, &it->dir, &it->leaf);
+        }
         long idx = merge_item(pl, it);
         struct ps_link *l = idx < 0 ? NULL : push(&pl->links, &pl->n_links, sizeof *l);
         if (!l) {
@@ -284,6 +295,12 @@ static int plan_input(const struct ps_opts *o, const struct ps_disk_ops *ops, st
         ps_strlcpy(l->child_win, sizeof l->child_win, cur_win);
         ps_strlcpy(l->child_target, sizeof l->child_target, cur_local);
         l->child_item = (int)cur_item;
+        l->child_map = cur_item < 0 ? in->map : -1;
+        if (cur_item < 0) {
+            ps_strlcpy(l->child_rel, sizeof l->child_rel, in->rel);
+            l->child_dir = in_dir;
+            l->child_leaf = in_leaf;
+        }
         l->parent_item = (int)idx;
         l->child_on_target = on_target;
         const struct ps_item *p = &pl->items[idx];

@@ -27,6 +27,7 @@
 
 #include "hv_err.h"
 #include "hv_guid.h"
+#include "hv_walk.h"
 #include "prestage_path.h"
 
 /* What the planner needs to know about one VHDX layer. */
@@ -59,6 +60,11 @@ struct ps_disk_ops {
     /* Inspects map `map`'s root + `rel` on the target without following links. */
     enum ps_probe (*probe)(void *ctx, const struct ps_map *map, const char *rel, struct ps_disk *out,
                            char *note, size_t notelen);
+    /* Identity of the directory of map root + `rel` and of the entry there
+     * (zero when absent), not following links: copy and relink re-check it
+     * on their descriptors. May be NULL. @return 0, or -1 (no directory). */
+    int (*place_id)(void *ctx, const struct ps_map *map, const char *rel, struct hv_dirid *dir,
+                    struct hv_dirid *leaf);
     void *ctx;
 };
 
@@ -96,10 +102,13 @@ struct ps_item {
     struct hv_guid need;          /* identity the child requires (its linkage) */
     struct hv_guid found;         /* identity found at dest (stale) */
     char note[256];
+    struct hv_dirid dir, leaf;    /* at dest when planned (zero: absent); after a copy, the copy */
     /* filled by ps_copy_run() */
     int action;                   /* enum ps_action */
     char action_note[600];
     char kept[PS_PATH_MAX];       /* where a replaced stale file was kept */
+    uint64_t resumed_from;        /* an interrupted copy was resumed at this offset (0: fresh) */
+    uint64_t copied_bytes;        /* data bytes this run copied */
 };
 
 /* One child→parent edge on the target. */
@@ -108,6 +117,9 @@ struct ps_link {
     char child_win[PS_PATH_MAX];  /* where the child sits on the target, Windows form ("" unknown) */
     char child_target[PS_PATH_MAX]; /* local target path of the child ("" unknown) */
     int child_item;               /* item index of the child, -1 for an input */
+    int child_map;                /* an input on the target: its map and path below the root */
+    char child_rel[PS_PATH_MAX];
+    struct hv_dirid child_dir, child_leaf; /* its directory and file when planned */
     int parent_item;
     int child_on_target;          /* the child file itself is on the target (may be relinked) */
     int relink;                   /* locator does not name dest as relative + absolute path */
@@ -130,6 +142,8 @@ struct ps_input {
     char path[PS_PATH_MAX];
     char win[PS_PATH_MAX];        /* its Windows path on the target ("" unknown) */
     char target[PS_PATH_MAX];     /* its local path on the target ("" unknown) */
+    int map;                      /* target map of `target` (-1 unknown) */
+    char rel[PS_PATH_MAX];        /* `target` below that map's root */
     int on_target;
     size_t depth;                 /* layers in its chain, itself included */
     int error;                    /* chain could not be resolved on the source */

@@ -1,10 +1,11 @@
 /* prestage_fs.h: reaching files under a target root without following links.
  *
  * The root directory named by a --target-map is trusted (the operator chose
- * it, links included). Below it every directory is opened with openat(...,
- * O_DIRECTORY | O_NOFOLLOW) one component at a time, so a symbolic link
- * planted anywhere under the root cannot redirect a write outside it; the leaf
- * is inspected with fstatat(AT_SYMLINK_NOFOLLOW) and opened with O_NOFOLLOW.
+ * it, links included). Below it paths are resolved by hvcommon's hv_walk()
+ * (hv_walk.h): once, never through a symbolic link, never above the root.
+ * What pre-staging then does happens relative to the directory descriptor it
+ * returns; the leaf is inspected with fstatat(AT_SYMLINK_NOFOLLOW) and opened
+ * with O_NOFOLLOW.
  */
 #ifndef HVK_PRESTAGE_FS_H
 #define HVK_PRESTAGE_FS_H
@@ -12,6 +13,7 @@
 #include <stddef.h>
 
 #include "hv_err.h"
+#include "hv_walk.h"
 
 enum ps_walk {
     PS_WALK_OK = 0,    /* *dirfd is the leaf's directory */
@@ -26,8 +28,10 @@ enum ps_walk {
 enum ps_walk ps_walk(const char *root, const char *rel, int create, int *dirfd, const char **leaf,
                      struct hv_err *e);
 
-/* The entry `leaf` in dirfd, not followed. */
+/* The entry `leaf` in dirfd, not followed; *id filled for an existing entry
+ * (may be NULL). */
 enum ps_leaf { PS_LEAF_ABSENT = 0, PS_LEAF_FILE, PS_LEAF_LINK, PS_LEAF_OTHER, PS_LEAF_ERROR };
 enum ps_leaf ps_leaf_kind(int dirfd, const char *leaf);
+enum ps_leaf ps_leaf_id(int dirfd, const char *leaf, struct hv_dirid *id);
 
 #endif

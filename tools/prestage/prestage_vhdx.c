@@ -150,11 +150,9 @@ static enum ps_probe probe(void *ctx, const struct ps_map *map, const char *rel,
             snprintf(note, notelen, "cannot open: %s", strerror(errno));
             break;
         }
-        char p[64];
-        snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
         struct vhdx_open_opts o = { VHDX_OPEN_NO_PARENT, NULL, 0, NULL, 0 };
         vhdx *img;
-        if (vhdx_open(p, &o, &img, &e) == 0) {
+        if (vhdx_open_fd(fd, leaf, &o, &img, &e) == 0) {
             fill_disk(img, out);
             vhdx_close(img);
             r = PS_PROBE_DISK;
@@ -172,6 +170,24 @@ static enum ps_probe probe(void *ctx, const struct ps_map *map, const char *rel,
     return r;
 }
 
+static int place_id(void *ctx, const struct ps_map *map, const char *rel, struct hv_dirid *dir,
+                    struct hv_dirid *leaf)
+{
+    (void)ctx;
+    int dfd;
+    const char *name;
+    struct hv_err e;
+    hv_err_clear(&e);
+    memset(dir, 0, sizeof *dir);
+    memset(leaf, 0, sizeof *leaf);
+    if (ps_walk(map->to, rel, 0, &dfd, &name, &e) != PS_WALK_OK)
+        return -1;
+    int rc = hv_dirid_of(dfd, dir);
+    ps_leaf_id(dfd, name, leaf);
+    close(dfd);
+    return rc;
+}
+
 struct count_ctx {
     int errors;
     char first[300];
@@ -187,11 +203,13 @@ static void on_problem(const struct vhdx_problem *p, void *ctx_)
 static int verify(void *ctx, int fd, const struct ps_item *it, struct hv_err *e)
 {
     (void)ctx;
+    /* vhdx_check() takes a path: the descriptor's own /proc link names
+     * exactly the file we hold, wherever its name has gone meanwhile. */
     char p[64];
     snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
     struct vhdx_open_opts o = { VHDX_OPEN_NO_PARENT, NULL, 0, NULL, 0 };
     vhdx *img;
-    if (vhdx_open(p, &o, &img, e))
+    if (vhdx_open_fd(fd, it->cand[it->dest].target.local, &o, &img, e))
         return -1;
     struct vhdx_info info;
     vhdx_get_info(img, &info);
@@ -217,12 +235,14 @@ static int verify(void *ctx, int fd, const struct ps_item *it, struct hv_err *e)
     return 0;
 }
 
-static int relink(void *ctx, const char *child, const char *parent, const char *win, struct hv_err *e)
+static int relink(void *ctx, int child_fd, const char *child, int parent_fd, const char *parent,
+                  const char *win, struct hv_err *e)
 {
     (void)ctx;
-    /* through the write engine's log; flags 0: the new parent must have the
-     * identity the child is already linked to (a relink never re-parents) */
-    return vhdx_relink(child, parent, win, 0, e);
+    /* through the write engine's log, on the descriptors copy opened; flags
+     * 0: the new parent must have the identity the child is already linked to
+     * (a relink never re-parents) */
+    return vhdx_relink_fd(child_fd, child, parent_fd, parent, win, 0, e);
 }
 
 int ps_vhdx_init(struct ps_vhdx_ctx *c, const struct ps_map *maps, size_t n, const char *const *search,
@@ -244,6 +264,7 @@ int ps_vhdx_init(struct ps_vhdx_ctx *c, const struct ps_map *maps, size_t n, con
     c->src_opts.n_search_paths = n_search;
     c->disk.chain = chain_open;
     c->disk.probe = probe;
+    c->disk.place_id = place_id;
     c->disk.ctx = c;
     c->exec.verify = verify;
     c->exec.relink = relink;

@@ -10,7 +10,7 @@
 
 #include "hv_bytes.h"
 
-#define SC_PIECE (64u << 20) /* progress granularity and copy_file_range request size */
+#define SC_PIECE (16u << 20) /* progress and checkpoint granularity, copy_file_range request size */
 #define SC_BUF (1u << 20)    /* fallback buffer */
 
 struct sc_state {
@@ -23,9 +23,11 @@ struct sc_state {
     struct hv_err *e;
 };
 
-static int report(struct sc_state *s, uint64_t n)
+static int report(struct sc_state *s, uint64_t n, uint64_t upto)
 {
     s->st->data_bytes += n;
+    if (s->opts && s->opts->checkpoint && s->opts->checkpoint(upto, s->opts->ctx))
+        return -1;
     if (s->opts && s->opts->fail_after && s->st->data_bytes >= s->opts->fail_after)
         return hv_fail_errno(s->e, EIO, "copy", "injected failure after %llu bytes",
                              (unsigned long long)s->st->data_bytes);
@@ -62,7 +64,7 @@ static int copy_rw(struct sc_state *s, uint64_t off, uint64_t len, int skip_zero
         }
         off += (uint64_t)r;
         len -= (uint64_t)r;
-        if (report(s, (uint64_t)r))
+        if (report(s, (uint64_t)r, off))
             return -1;
     }
     return 0;
@@ -88,7 +90,7 @@ static int copy_extent(struct sc_state *s, uint64_t off, uint64_t len)
             return hv_failx(s->e, HV_IO, "read", "file shrank at offset %llu", (unsigned long long)off);
         off += (uint64_t)r;
         len -= (uint64_t)r;
-        if (report(s, (uint64_t)r))
+        if (report(s, (uint64_t)r, off))
             return -1;
     }
     return len ? copy_rw(s, off, len, 0) : 0;
@@ -122,7 +124,7 @@ int sparse_copy_fd(int in, int out, const struct sparse_copy_opts *opts,
     if (ftruncate(out, (off_t)size) != 0)
         return hv_fail_errno(e, errno, "resize", "target to %llu bytes", (unsigned long long)size);
     int rc = 0;
-    uint64_t off = 0;
+    uint64_t off = opts ? opts->start : 0;
     while (off < size) {
         off_t d = lseek(in, (off_t)off, SEEK_DATA);
         if (d < 0 && errno == ENXIO)

@@ -20,6 +20,11 @@ struct sparse_copy_opts {
     void *ctx;
     /* test hook: fail with an I/O error once this many data bytes are written (0 = never) */
     uint64_t fail_after;
+    /* resume: [0, start) of `out` is already right; only data at or after it is copied */
+    uint64_t start;
+    /* called after each piece: every byte before `upto` is copied (may be NULL);
+     * non-zero fails the copy */
+    int (*checkpoint)(uint64_t upto, void *ctx);
 };
 
 struct sparse_copy_stats {
@@ -28,7 +33,8 @@ struct sparse_copy_stats {
     uint64_t extents;    /* data extents seen */
 };
 
-/* Copies all of `in` to `out` (an empty file opened for writing).
+/* Copies all of `in` to `out` (an empty file opened for writing, or one whose
+ * first opts->start bytes are already right and nothing after them).
  * @return 0, or -1 with e (HV_IO). */
 int sparse_copy_fd(int in, int out, const struct sparse_copy_opts *opts,
                    struct sparse_copy_stats *st, struct hv_err *e);

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "prestage.h"
 #include "prestage_copy.h"
+#include "prestage_space.h"
 #include "prestage_vhdx.h"
 #include "cmds.h"
 
@@ -30,7 +31,7 @@ static const char HELP[] =
     "  plan               print the checklist (exit 0 all ok/copyable, 1 problems, 2 errors)\n"
     "  copy               copy the missing parents: sparse, under .NAME.hvkit-partial,\n"
     "                     fsynced, verified with the reader, then renamed into place.\n"
-    "                     A leftover partial file is removed and the copy restarted.\n"
+    "                     An interrupted copy resumes from what it verified.\n"
     "  --source-map 'D:\\=/mnt/src/d/'   Windows prefix -> source directory (repeatable)\n"
     "  --target-map 'D:\\=/mnt/dst/d/'   Windows prefix -> target directory (repeatable)\n"
     "  --search-path DIR  also look for source parents by file name in DIR\n"
@@ -193,7 +194,8 @@ static const char *item_where(const struct ps_item *it)
 
 /* ------------------------------------------------------------------ text */
 
-static void print_text(const struct ps_plan *pl, const struct args *a, int rc)
+static void print_text(const struct ps_plan *pl, const struct args *a, int rc, const char *space,
+                       const struct ps_plan *after)
 {
     char h[32], g[48], n[48];
     printf("prestage %s: %zu input%s, %zu parent%s on the target\n", a->copy ? "copy" : "plan",
@@ -221,13 +223,18 @@ static void print_text(const struct ps_plan *pl, const struct args *a, int rc)
                    c->target.map >= 0 ? c->target.local : "(no target path)", ps_cand_state_name(c->state),
                    c->note[0] ? "; " : "", c->note);
         }
-        if (it->verdict == PS_CONFLICT || it->verdict == PS_STALE)
+        if (it->verdict == PS_CONFLICT)
             printf("              %s\n", it->note);
-        if (it->verdict == PS_STALE)
-            printf("              needs %s\n", hv_guid_format(&it->need, 1, n));
-        if (it->action == PS_ACT_DONE)
-            printf("              copied%s%s\n", it->kept[0] ? "; stale file kept as " : "", it->kept);
-        else if (it->action == PS_ACT_WOULD)
+        if (it->verdict == PS_STALE) /* the reason is on the candidate line above */
+            printf("              needs %s; --replace-stale replaces it (the old file is kept)\n",
+                   hv_guid_format(&it->need, 1, n));
+        if (it->action == PS_ACT_DONE) {
+            printf("              copied%s%s", it->kept[0] ? "; stale file kept as " : "", it->kept);
+            if (it->resumed_from)
+                printf("; resumed at byte %llu, %llu bytes copied", (unsigned long long)it->resumed_from,
+                       (unsigned long long)it->copied_bytes);
+            printf("\n");
+        } else if (it->action == PS_ACT_WOULD)
             printf("              would copy (%s)\n", cli_human(it->src.allocated, h, sizeof h));
         else if (it->action == PS_ACT_FAILED || (a->copy && it->action == PS_ACT_SKIPPED))
             printf("              %s: %s\n", ps_action_name(it->action), it->action_note);
@@ -250,12 +257,19 @@ static void print_text(const struct ps_plan *pl, const struct args *a, int rc)
            pl->count[PS_UNMAPPED]);
     if (a->relink)
         printf(", relink %zu", pl->relinks);
+    if (space[0])
+        printf("\n  [error]     %s", space);
+    if (after)
+        printf("\nnow: ok %zu, missing %zu, stale %zu, conflict %zu, unmapped %zu", after->count[PS_OK],
+               after->count[PS_MISSING], after->count[PS_STALE], after->count[PS_CONFLICT],
+               after->count[PS_UNMAPPED]);
     printf("\n%s\n", rc == 0 ? "result: ready" : rc == 1 ? "result: problems (see above)" : "result: errors");
 }
 
 /* ------------------------------------------------------------------ JSON */
 
-static void print_json(const struct ps_plan *pl, const struct args *a, int rc)
+static void print_json(const struct ps_plan *pl, const struct args *a, int rc, const char *space,
+                       const struct ps_plan *after)
 {
     struct json j;
     char g[48];
@@ -314,6 +328,8 @@ static void print_json(const struct ps_plan *pl, const struct args *a, int rc)
             json_str(&j, "action", ps_action_name(it->action));
             json_str(&j, "action_note", it->action_note[0] ? it->action_note : NULL);
             json_str(&j, "stale_kept_as", it->kept[0] ? it->kept : NULL);
+            json_u64(&j, "resumed_from", it->resumed_from);
+            json_u64(&j, "bytes_copied", it->copied_bytes);
         }
         json_obj_end(&j);
     }
@@ -343,6 +359,13 @@ static void print_json(const struct ps_plan *pl, const struct args *a, int rc)
     json_u64(&j, "relinks", pl->relinks);
     json_u64(&j, "input_errors", pl->input_errors);
     json_obj_end(&j);
+    json_str(&j, "target_problem", space[0] ? space : NULL);
+    if (after) { /* the state on the target once the copy has run */
+        json_obj_begin(&j, "after");
+        for (int v = 0; v < PS_VERDICT_COUNT; v++)
+            json_u64(&j, ps_verdict_name((enum ps_verdict)v), after->count[v]);
+        json_obj_end(&j);
+    }
     json_i64(&j, "exit", rc);
     json_obj_end(&j);
     json_end(&j);
@@ -392,7 +415,14 @@ int cmd_prestage(int argc, char **argv)
         goto out;
     }
     rc = ps_plan_exit(&pl, a.replace_stale);
-    if (a.copy) {
+    char space[1200];
+    struct ps_plan after;
+    int have_after = 0;
+    if (ps_check_space(&pl, &po, space, sizeof space) && rc == 0)
+        rc = EXIT_PROBLEMS;
+    if (a.copy && space[0] && !a.dry_run) {
+        fprintf(stderr, "%s prestage: not copying: %s\n", cli_prog(), space);
+    } else if (a.copy) {
         struct prog pr = { .mode = a.progress };
         vc.exec.progress = on_progress;
         vc.exec.ctx = &pr;
@@ -415,11 +445,17 @@ int cmd_prestage(int argc, char **argv)
             rc = cli_error(&e);
         else if (failed > 0)
             rc = EXIT_ERROR;
+        /* the report ends with what is on the target now */
+        if (!a.dry_run && failed >= 0 &&
+            ps_plan_build(&po, &vc.disk, (const char *const *)a.inputs, a.n_inputs, &after, &e) == 0)
+            have_after = 1;
     }
     if (a.json)
-        print_json(&pl, &a, rc);
+        print_json(&pl, &a, rc, space, have_after ? &after : NULL);
     else
-        print_text(&pl, &a, rc);
+        print_text(&pl, &a, rc, space, have_after ? &after : NULL);
+    if (have_after)
+        ps_plan_free(&after);
 out:
     ps_plan_free(&pl);
     ps_vhdx_free(&vc);

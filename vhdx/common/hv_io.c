@@ -92,6 +92,25 @@ static const struct hv_io_ops file_ops = {
     file_pread, file_pwrite, file_flush, file_truncate, file_size, file_close,
 };
 
+/* Wraps an open descriptor (owned by the io from here on). */
+static int io_wrap(int fd, const char *path, struct hv_io **out, struct hv_err *e)
+{
+    struct hv_io *io = calloc(1, sizeof *io);
+    struct file_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!io || !ctx) {
+        free(io);
+        free(ctx);
+        close(fd);
+        return hv_failx(e, HV_NOMEM, "open", "out of memory");
+    }
+    ctx->fd = fd;
+    io->ops = &file_ops;
+    io->ctx = ctx;
+    snprintf(io->path, sizeof io->path, "%s", path);
+    *out = io;
+    return 0;
+}
+
 int hv_io_open_file(const char *path, int mode, struct hv_io **out, struct hv_err *e)
 {
     int flags = O_CLOEXEC;
@@ -110,20 +129,17 @@ int hv_io_open_file(const char *path, int mode, struct hv_io **out, struct hv_er
             return hv_failx(e, HV_NOTFOUND, "open", "no such file");
         return hv_fail_errno(e, errno, "open", "cannot open");
     }
-    struct hv_io *io = calloc(1, sizeof *io);
-    struct file_ctx *ctx = calloc(1, sizeof *ctx);
-    if (!io || !ctx) {
-        free(io);
-        free(ctx);
-        close(fd);
-        return hv_failx(e, HV_NOMEM, "open", "out of memory");
+    return io_wrap(fd, path, out, e);
+}
+
+int hv_io_from_fd(int fd, const char *path, struct hv_io **out, struct hv_err *e)
+{
+    int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (own < 0) {
+        hv_err_file(e, path);
+        return hv_fail_errno(e, errno, "open", "cannot duplicate the descriptor");
     }
-    ctx->fd = fd;
-    io->ops = &file_ops;
-    io->ctx = ctx;
-    snprintf(io->path, sizeof io->path, "%s", path);
-    *out = io;
-    return 0;
+    return io_wrap(own, path, out, e);
 }
 
 void hv_io_writeback(struct hv_io *io, uint64_t off, uint64_t len)
@@ -138,6 +154,31 @@ void hv_io_close(struct hv_io *io)
         io->ops->close(io);
 }
 
+int hv_map_fd(int fd, const char *path, struct hv_map *m, struct hv_err *e)
+{
+    m->p = NULL;
+    m->len = 0;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        hv_err_file(e, path);
+        return hv_fail_errno(e, errno, "stat", "fstat");
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        hv_err_file(e, path);
+        return hv_failx(e, HV_USAGE, "open", "not a regular file");
+    }
+    if (st.st_size > 0) {
+        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED) {
+            hv_err_file(e, path);
+            return hv_fail_errno(e, errno, "map", "mmap");
+        }
+        m->p = p;
+        m->len = (size_t)st.st_size;
+    }
+    return 0;
+}
+
 int hv_map_file(const char *path, struct hv_map *m, struct hv_err *e)
 {
     m->p = NULL;
@@ -149,31 +190,9 @@ int hv_map_file(const char *path, struct hv_map *m, struct hv_err *e)
             return hv_failx(e, HV_NOTFOUND, "open", "no such file");
         return hv_fail_errno(e, errno, "open", "cannot open");
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int err = errno;
-        close(fd);
-        hv_err_file(e, path);
-        return hv_fail_errno(e, err, "stat", "fstat");
-    }
-    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-        close(fd);
-        hv_err_file(e, path);
-        return hv_failx(e, HV_USAGE, "open", "not a regular file");
-    }
-    if (st.st_size > 0) {
-        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-        if (p == MAP_FAILED) {
-            int err = errno;
-            close(fd);
-            hv_err_file(e, path);
-            return hv_fail_errno(e, err, "map", "mmap");
-        }
-        m->p = p;
-        m->len = (size_t)st.st_size;
-    }
+    int rc = hv_map_fd(fd, path, m, e);
     close(fd);
-    return 0;
+    return rc;
 }
 
 void hv_unmap(struct hv_map *m)

@@ -40,6 +40,9 @@ enum {
 /* Opens a real file. Returns 0 and *out, or -1 with e naming the file. */
 HVK_API int hv_io_open_file(const char *path, int mode, struct hv_io **out, struct hv_err *e);
 HVK_API void hv_io_close(struct hv_io *io); /* accepts NULL */
+/* The same over an open descriptor (read-write for writers); the io keeps its
+ * own duplicate, so the caller still closes `fd`. `path` names it in messages. */
+HVK_API int hv_io_from_fd(int fd, const char *path, struct hv_io **out, struct hv_err *e);
 
 static inline int hv_io_pread(struct hv_io *io, void *b, size_t n, uint64_t off, struct hv_err *e)
 {
@@ -75,6 +78,8 @@ struct hv_map {
 };
 
 HVK_API int hv_map_file(const char *path, struct hv_map *m, struct hv_err *e);
+/* The same over an open descriptor (not closed); `path` names it in messages. */
+HVK_API int hv_map_fd(int fd, const char *path, struct hv_map *m, struct hv_err *e);
 HVK_API void hv_unmap(struct hv_map *m); /* accepts a zeroed map */
 
 /* Writes the whole of `path`'s containing directory entry durably (fsync of

@@ -62,6 +62,20 @@ struct vhdx_open_opts {
 HVK_API int vhdx_open(const char *path, const struct vhdx_open_opts *opts, vhdx **out,
                       struct hv_err *err);
 
+/*! vhdx_open_fd() :
+ *  The same over an open descriptor (read access is enough; it is not
+ *  closed): what is validated is exactly the file the caller holds. `path`
+ *  names it in messages and is where a parent's relative path starts from.
+ *  @return as vhdx_open(). */
+HVK_API int vhdx_open_fd(int fd, const char *path, const struct vhdx_open_opts *opts, vhdx **out,
+                         struct hv_err *err);
+
+/*! vhdx_openat() :
+ *  Opens `name` in directory `dirfd` without following a link (O_NOFOLLOW),
+ *  then as vhdx_open_fd(); `path` names it. @return as vhdx_open(). */
+HVK_API int vhdx_openat(int dirfd, const char *name, const char *path, const struct vhdx_open_opts *opts,
+                        vhdx **out, struct hv_err *err);
+
 /*! vhdx_close() : releases the handle and every parent layer. Accepts NULL. */
 HVK_API void vhdx_close(vhdx *img);
 

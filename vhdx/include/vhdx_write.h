@@ -173,6 +173,13 @@ HVK_API int vhdx_open_rw(const char *path, const struct vhdx_open_opts *opts, vh
 HVK_API int vhdx_open_rw_io(struct hv_io *io, const char *path, const struct vhdx_open_opts *opts,
                             vhdx_rw **out, struct hv_err *err);
 
+/*! vhdx_open_rw_fd() : the same over a descriptor the caller opened
+ *  read-write (e.g. with O_NOFOLLOW relative to a directory it walked to), so
+ *  the file written is the file the caller checked; `fd` stays the caller's.
+ *  @return as vhdx_open_rw(). */
+HVK_API int vhdx_open_rw_fd(int fd, const char *path, const struct vhdx_open_opts *opts, vhdx_rw **out,
+                            struct hv_err *err);
+
 /*! vhdx_write() : writes virtual bytes [off, off+len); off and len must be
  *  multiples of the logical sector size. The first call of a session changes
  *  DataWriteGuid. Payload is flushed before the BAT or bitmap points at it.
@@ -220,6 +227,13 @@ HVK_API int vhdx_replay(const char *path, int dry_run, struct vhdx_replay_report
  *  @return 0, or -1 with `err` (HV_MISMATCH). */
 HVK_API int vhdx_relink(const char *child, const char *new_parent, const char *win_path,
                         unsigned flags, struct hv_err *err);
+
+/*! vhdx_relink_fd() : the same on descriptors: `child_fd` open read-write,
+ *  `parent_fd` readable; every check and the write use them, so nothing is
+ *  resolved by path twice. `child` and `new_parent` name them in messages and
+ *  give the relative path written to the locator. @return as vhdx_relink(). */
+HVK_API int vhdx_relink_fd(int child_fd, const char *child, int parent_fd, const char *new_parent,
+                           const char *win_path, unsigned flags, struct hv_err *err);
 
 /*! vhdx_merge() : copies every sector differencing `child` holds into its
  *  immediate parent through the parent's write path, after recording the

@@ -7,12 +7,15 @@
  *   read/map: resolve(voff,len) --> segments {state, layer, file_off} -->
  *             copy from that layer's mapping / zeros / recurse to the parent
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vhdx_internal.h"
 
@@ -366,6 +369,12 @@ static void first_error(void *vctx, int sev, enum hv_code code, const char *what
 
 int vhdx_open_layer(const char *path, unsigned flags, struct vhdx **out, struct hv_err *e)
 {
+    return vhdx_open_layer_fd(-1, path, flags, out, e);
+}
+
+/* fd >= 0: the layer is that descriptor (path only names it); else `path` is opened. */
+int vhdx_open_layer_fd(int fd, const char *path, unsigned flags, struct vhdx **out, struct hv_err *e)
+{
     struct vhdx *img = calloc(1, sizeof *img);
     if (!img || !(img->path = strdup(path))) {
         free(img);
@@ -373,10 +382,10 @@ int vhdx_open_layer(const char *path, unsigned flags, struct vhdx **out, struct 
         return hv_failx(e, HV_NOMEM, "open", "out of memory");
     }
     img->flags = flags;
-    if (hv_map_file(path, &img->map, e))
+    if (fd >= 0 ? hv_map_fd(fd, path, &img->map, e) : hv_map_file(path, &img->map, e))
         goto fail;
     struct stat st;
-    if (stat(path, &st) == 0) {
+    if (fd >= 0 ? fstat(fd, &st) == 0 : stat(path, &st) == 0) {
         img->dev = st.st_dev;
         img->ino = st.st_ino;
     }
@@ -431,13 +440,33 @@ void vhdx_free_layer(struct vhdx *img)
 
 int vhdx_open(const char *path, const struct vhdx_open_opts *opts, vhdx **out, struct hv_err *err)
 {
+    return vhdx_open_fd(-1, path, opts, out, err);
+}
+
+int vhdx_openat(int dirfd, const char *name, const char *path, const struct vhdx_open_opts *opts, vhdx **out,
+                struct hv_err *err)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        hv_err_file(err, path);
+        if (errno == ENOENT)
+            return hv_failx(err, HV_NOTFOUND, "open", "no such file");
+        return hv_fail_errno(err, errno, "open", "cannot open%s", errno == ELOOP ? " (a symbolic link)" : "");
+    }
+    int rc = vhdx_open_fd(fd, path, opts, out, err);
+    close(fd);
+    return rc;
+}
+
+int vhdx_open_fd(int fd, const char *path, const struct vhdx_open_opts *opts, vhdx **out, struct hv_err *err)
+{
     static const struct vhdx_open_opts defaults = { 0, NULL, 0, NULL, 0 };
     if (!opts)
         opts = &defaults;
     if (!path || !out)
         return hv_failx(err, HV_USAGE, "open", "no path");
     struct vhdx *img;
-    if (vhdx_open_layer(path, opts->flags, &img, err))
+    if (vhdx_open_layer_fd(fd, path, opts->flags, &img, err))
         return -1;
     if (img->type == VHDX_TYPE_DIFFERENCING && !(opts->flags & VHDX_OPEN_NO_PARENT)) {
         if (vhdx_chain_attach(img, opts, err)) {

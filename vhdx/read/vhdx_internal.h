@@ -96,6 +96,7 @@ const char *vhdx_canon_what(const char *what);
 
 /* Opens one layer (never its parent). */
 int vhdx_open_layer(const char *path, unsigned flags, struct vhdx **out, struct hv_err *e);
+int vhdx_open_layer_fd(int fd, const char *path, unsigned flags, struct vhdx **out, struct hv_err *e);
 void vhdx_free_layer(struct vhdx *img);
 
 /* BAT entry i of this layer. */

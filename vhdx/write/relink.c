@@ -5,9 +5,12 @@
  * its changed 4 KiB sectors, in one entry. The virtual disk does not change,
  * so DataWriteGuid is kept: a grandchild linked to this child stays valid.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "write_int.h"
 
@@ -43,10 +46,10 @@ int vhdx_rw_set_locator(struct vhdx_rw *w, const struct vhdx_parent_info *pi, st
     return rc;
 }
 
-static int open_info(const char *path, vhdx **img, struct vhdx_info *info, struct hv_err *e)
+static int open_info(int fd, const char *path, vhdx **img, struct vhdx_info *info, struct hv_err *e)
 {
     struct vhdx_open_opts o = { .flags = VHDX_OPEN_NO_PARENT };
-    if (vhdx_open(path, &o, img, e) != 0)
+    if (vhdx_open_fd(fd, path, &o, img, e) != 0)
         return -1;
     vhdx_get_info(*img, info);
     return 0;
@@ -79,16 +82,16 @@ static int check_parent(const char *child, const struct vhdx_info *c, const char
     return 0;
 }
 
-int vhdx_relink(const char *child, const char *new_parent, const char *win_path, unsigned flags,
-                struct hv_err *e)
+int vhdx_relink_fd(int child_fd, const char *child, int parent_fd, const char *new_parent,
+                   const char *win_path, unsigned flags, struct hv_err *e)
 {
     vhdx *c = NULL, *p = NULL;
     struct vhdx_info ci, pinfo;
     struct vhdx_parent_info pi;
     char store[3 * 4096];
-    int rc = open_info(child, &c, &ci, e);
+    int rc = open_info(child_fd, child, &c, &ci, e);
     if (rc == 0)
-        rc = open_info(new_parent, &p, &pinfo, e);
+        rc = open_info(parent_fd, new_parent, &p, &pinfo, e);
     if (rc == 0)
         rc = check_parent(child, &ci, new_parent, &pinfo, flags, e);
     if (rc == 0)
@@ -98,8 +101,33 @@ int vhdx_relink(const char *child, const char *new_parent, const char *win_path,
     if (rc != 0)
         return -1;
     vhdx_rw *w;
-    if (vhdx_open_rw(child, NULL, &w, e) != 0)
+    if (vhdx_open_rw_fd(child_fd, child, NULL, &w, e) != 0)
         return -1;
     rc = vhdx_rw_set_locator(w, &pi, e);
     return vhdx_close_rw(w, e) || rc ? -1 : 0;
+}
+
+/* Each file is opened once (the child read-write and never through a link)
+ * and every later step works on those descriptors. */
+int vhdx_relink(const char *child, const char *new_parent, const char *win_path, unsigned flags,
+                struct hv_err *e)
+{
+    int cfd = open(child, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (cfd < 0) {
+        hv_err_file(e, child);
+        return hv_fail_errno(e, errno, "open", "cannot open for writing%s",
+                             errno == ELOOP ? " (a symbolic link)" : "");
+    }
+    int pfd = open(new_parent, O_RDONLY | O_CLOEXEC);
+    if (pfd < 0) {
+        int err = errno;
+        close(cfd);
+        hv_err_file(e, new_parent);
+        return err == ENOENT ? hv_failx(e, HV_NOTFOUND, "open", "no such file")
+                             : hv_fail_errno(e, err, "open", "cannot open");
+    }
+    int rc = vhdx_relink_fd(cfd, child, pfd, new_parent, win_path, flags, e);
+    close(pfd);
+    close(cfd);
+    return rc;
 }

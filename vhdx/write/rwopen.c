@@ -233,6 +233,20 @@ int vhdx_open_rw(const char *path, const struct vhdx_open_opts *opts, vhdx_rw **
     return 0;
 }
 
+int vhdx_open_rw_fd(int fd, const char *path, const struct vhdx_open_opts *opts, vhdx_rw **out,
+                    struct hv_err *e)
+{
+    struct hv_io *io;
+    if (hv_io_from_fd(fd, path, &io, e) != 0)
+        return -1;
+    if (vhdx_open_rw_io(io, path, opts, out, e) != 0) {
+        hv_io_close(io);
+        return -1;
+    }
+    (*out)->own_io = 1;
+    return 0;
+}
+
 uint64_t vhdx_rw_virtual_size(const vhdx_rw *w)
 {
     return w->g.virtual_size;
