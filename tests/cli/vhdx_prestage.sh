@@ -133,11 +133,14 @@ expect_eq "no partial files" "$(find "$T" -name '*.hvkit-partial' | wc -l)" "0"
 expect_eq "stale untouched" "$(sha "$T/vol/Parents/p3.vhdx")" "$STALE_SHA"
 expect_eq "nothing written for unmapped parents" "$(find "$TMP" -name 'p6.vhdx' -o -name 'p10.vhdx' | grep -vc "^$S/")" "0"
 expect_eq "nothing written for the conflict" "$(ls "$T/d/Shared" 2>/dev/null | wc -l)" "0"
-# holes stay holes: the copy does not take more room than the source
+# holes stay holes: the copy takes no more room than the source, give or take
+# 1 MiB of file-system allocation slack (speculative preallocation, xattr
+# blocks); a copy that filled the holes would be many MiB larger.
 for f in "Gold/base 2019.vhdx" "VMs/vm1/mid.avhdx"; do
   CHECKS=$((CHECKS + 1))
   sync "$S/a/$f" "$T/d/$f"   # settle delayed allocation before comparing st_blocks
-  [ "$(stat -c %b "$T/d/$f")" -le "$(stat -c %b "$S/a/$f")" ] || fail "copy of $f is less sparse"
+  got=$(stat -c %b "$T/d/$f"); src=$(stat -c %b "$S/a/$f")
+  [ "$got" -le $((src + 2048)) ] || fail "copy of $f is less sparse ($got blocks, source $src)"
   expect_eq "bytes of $f" "$(sha "$T/d/$f")" "$(sha "$S/a/$f")"
 done
 
