@@ -27,6 +27,7 @@
       "which guest files own a byte range of the virtual disk") \
     X(mount, "mount [--foreground] [--search-path DIR] [--map WIN=LOCAL] FILE DIR", \
       "serve the virtual disk and its partitions as read-only files (FUSE)") \
+    X(resize, "resize [--json] FILE --size [+|-]N", "grow or shrink the virtual disk in place") \
     X(version, "version", "print the version")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);
