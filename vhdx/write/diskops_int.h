@@ -40,6 +40,9 @@ void vhdx_dops_set_size_item(struct vhdx_rw *w, struct txn *t, uint64_t size);
  * metadata, BAT, present payload and bitmap blocks). */
 uint64_t vhdx_dops_used_end(const struct vhdx_rw *w);
 
+/* Cuts the file to `size` bytes with the log closed around the cut. */
+int vhdx_dops_truncate(struct vhdx_rw *w, uint64_t size, struct hv_err *e);
+
 /* Are `len` bytes of the file at `off` all zero? 1 yes, 0 no, -1 error. */
 int vhdx_dops_file_zero(struct vhdx_rw *w, uint64_t off, uint64_t len, struct hv_err *e);
 

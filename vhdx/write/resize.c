@@ -211,10 +211,7 @@ static int trim_file(struct vhdx_rw *w, struct hv_err *e)
     uint64_t end = round_up(vhdx_dops_used_end(w), MiB);
     if (end >= w->file_size)
         return 0;
-    if (hv_io_truncate(w->io, end, e) != 0 || hv_io_flush(w->io, e) != 0)
-        return -1;
-    w->file_size = w->durable_size = end;
-    return 0;
+    return vhdx_dops_truncate(w, end, e);
 }
 
 static int check_request(struct vhdx_rw *w, uint64_t new_size, struct vhdx_geom *ng,

@@ -85,3 +85,22 @@ int vhdx_dops_file_zero(struct vhdx_rw *w, uint64_t off, uint64_t len, struct hv
     free(buf);
     return zero;
 }
+
+/* Shrinking the file under a live log would leave entries whose
+ * FlushedFileOffset lies past the end, which replay must treat as a
+ * truncated file ([MS-VHDX] 2.3.1.1). So the log is closed first (LogGuid
+ * zero), the file cut, and a new log started, as at open. */
+int vhdx_dops_truncate(struct vhdx_rw *w, uint64_t size, struct hv_err *e)
+{
+    struct vhdx_header want = w->hdr[w->cur];
+    memset(&want.log_guid, 0, sizeof want.log_guid);
+    if (hv_io_flush(w->io, e) != 0 || vhdx_rw_header_update(w, &want, e) != 0 ||
+        hv_io_truncate(w->io, size, e) != 0 || hv_io_flush(w->io, e) != 0)
+        return -1;
+    w->file_size = w->durable_size = size;
+    hv_guid_random(&want.log_guid);
+    if (vhdx_rw_header_update(w, &want, e) != 0)
+        return -1;
+    w->log.guid = want.log_guid;
+    return vhdx_logw_start(&w->log, e);
+}
