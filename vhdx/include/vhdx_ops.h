@@ -56,6 +56,46 @@ HVK_API int vhdx_resize(const char *path, uint64_t new_size, struct vhdx_resize_
 HVK_API int vhdx_resize_rw(vhdx_rw *w, uint64_t new_size, struct vhdx_resize_report *rep,
                            struct hv_err *err);
 
+/* ------------------------------------------------------------------ compare */
+
+struct vhdx_compare_result {
+    int differ;              /* 1 when the disks differ (content, or size if strict) */
+    int size_mismatch;       /* the virtual sizes differ */
+    uint64_t size_a, size_b;
+    uint64_t first_byte;     /* first differing byte (valid when differ by content) */
+};
+
+/*! vhdx_compare() :
+ *  Compares the virtual disks `a` and `b` (each a VHDX chain, or a raw image
+ *  when it has no VHDX identifier), as qemu-img compare does: bytes beyond
+ *  the shorter disk must read zeros; with `strict` sizes must be equal.
+ *  @return 0 and *r, or -1 with `err` (either file cannot be opened). */
+HVK_API int vhdx_compare(const char *a, const char *b, const struct vhdx_open_opts *opts,
+                         int strict, struct vhdx_compare_result *r, struct hv_err *err);
+
+/* ------------------------------------------------------------------ measure */
+
+struct vhdx_measure {
+    uint64_t virtual_size;
+    uint32_t block_size;
+    uint64_t data_blocks;      /* payload blocks of the geometry */
+    uint64_t used_blocks;      /* blocks holding a non-zero byte (input given) */
+    uint64_t bat_bytes;        /* the BAT region */
+    uint64_t overhead;         /* header area, log, metadata, BAT */
+    uint64_t required;         /* overhead + used blocks (dynamic image of the input) */
+    uint64_t fully_allocated;  /* overhead + every block (fixed image) */
+};
+
+/*! vhdx_measure() :
+ *  The file sizes a VHDX written by hvkit (create, convert) takes: for the
+ *  disk `in` (VHDX chain or raw; NULL: an empty disk of `size` bytes), with
+ *  payload blocks of `block_size` (0: 32 MiB) and logical sectors of `lss`
+ *  (0: the input's, or 512).
+ *  @return 0 and *m, or -1 with `err`. */
+HVK_API int vhdx_measure(const char *in, const struct vhdx_open_opts *opts, uint64_t size,
+                         uint32_t block_size, uint32_t lss, struct vhdx_measure *m,
+                         struct hv_err *err);
+
 #ifdef __cplusplus
 }
 #endif
