@@ -128,9 +128,11 @@ typedef int (*op_fn)(struct hv_io *io, const char *path, struct hv_err *e);
 struct scenario {
     const char *name;
     const char *file;
+    int same;               /* the operation must not change the disk */
     uint8_t *start;
     size_t start_len;
     uint8_t old_d[32], new_d[32];
+    size_t new_len;         /* file length after an uninterrupted run */
     op_fn op;
 };
 
@@ -144,10 +146,13 @@ static void learn_new(struct scenario *s)
     size_t len;
     const uint8_t *p = crash_io_durable(io, &len);
     spit(s->file, p, len);
+    s->new_len = len;
     hv_io_close(io);
     if (disk_digest(s->file, s->new_d, &e) != 0)
         die(&e, "new digest");
-    CHECK(memcmp(s->old_d, s->new_d, 32) != 0, "%s: disk did not change", s->name);
+    CHECK((memcmp(s->old_d, s->new_d, 32) == 0) == s->same, "%s: disk %s", s->name,
+          s->same ? "changed" : "did not change");
+    CHECK(len < s->start_len || !s->same, "%s: file did not shrink", s->name);
 }
 
 static void verify_survivor(struct scenario *s, unsigned k, uint64_t seed)
@@ -184,6 +189,24 @@ static void verify_survivor(struct scenario *s, unsigned k, uint64_t seed)
           "%s k=%u seed=%llu: on-disk replay changed the disk", s->name, k, (unsigned long long)seed);
 }
 
+/* Operations that keep the disk are resumable: running them again on the
+ * survivor must finish the job (the file an uninterrupted run leaves). */
+static void resume(struct scenario *s, unsigned k, uint64_t seed)
+{
+    struct hv_err e;
+    hv_err_clear(&e);
+    size_t len;
+    uint8_t *bytes = slurp(s->file, &len);
+    struct hv_io *io = crash_io_new(bytes, len, 0, 1);
+    free(bytes);
+    CHECK(s->op(io, s->file, &e) == 0, "%s k=%u seed=%llu: rerun failed", s->name, k,
+          (unsigned long long)seed);
+    crash_io_durable(io, &len);
+    CHECK(len == s->new_len, "%s k=%u seed=%llu: rerun left %zu bytes, not %zu", s->name, k,
+          (unsigned long long)seed, len, s->new_len);
+    hv_io_close(io);
+}
+
 static void sweep(struct scenario *s, uint64_t seed)
 {
     unsigned k;
@@ -199,6 +222,8 @@ static void sweep(struct scenario *s, uint64_t seed)
         spit(s->file, p, len);
         hv_io_close(io);
         verify_survivor(s, k, seed);
+        if (st.crashed && s->same)
+            resume(s, k, seed);
         if (!st.crashed)
             break;
     }
@@ -236,6 +261,17 @@ static int op_resize(struct hv_io *io, const char *path, struct hv_err *e)
     return rc || rc2 ? -1 : 0;
 }
 
+static int op_compact(struct hv_io *io, const char *path, struct hv_err *e)
+{
+    vhdx_rw *w;
+    struct vhdx_compact_report r;
+    if (vhdx_open_rw_io(io, path, NULL, &w, e) != 0)
+        return -1;
+    int rc = vhdx_compact_rw(w, &r, e);
+    int rc2 = vhdx_close_rw(w, e);
+    return rc || rc2 ? -1 : 0;
+}
+
 /* An image of `size` bytes with 1 MiB blocks; blocks in `fill` hold a
  * pattern, blocks in `zero` are allocated and zero. */
 static void make(const char *path, enum vhdx_type type, uint64_t size, const char *fill)
@@ -257,6 +293,34 @@ static void make(const char *path, enum vhdx_type type, uint64_t size, const cha
     }
     if (vhdx_builder_finish(b, &e) != 0)
         die(&e, "finish");
+}
+
+/* A child of `parent` holding: block 1 zero, block 2 data, part of block 4
+ * (PARTIALLY_PRESENT, with a sector bitmap), block 6 zero. */
+static void make_child(const char *parent, const char *child)
+{
+    struct hv_err e;
+    hv_err_clear(&e);
+    vhdx *p;
+    struct vhdx_open_opts o = { .flags = VHDX_OPEN_NO_PARENT };
+    if (vhdx_open(parent, &o, &p, &e) != 0)
+        die(&e, "parent");
+    char store[3 * 4096];
+    struct vhdx_parent_info pi;
+    if (vhdx_parent_info_from(p, child, NULL, &pi, store, sizeof store, &e) != 0)
+        die(&e, "parent info");
+    vhdx_close(p);
+    unlink(child);
+    struct vhdx_build_params bp = { .type = VHDX_TYPE_DIFFERENCING, .block_size = MB, .parent = &pi };
+    if (vhdx_create(child, &bp, &e) != 0)
+        die(&e, "child");
+    static uint8_t z[MB], d[MB];
+    memset(d, 0xc3, sizeof d);
+    vhdx_rw *w;
+    if (vhdx_open_rw(child, NULL, &w, &e) || vhdx_write(w, z, MB, 1 * MB, &e) ||
+        vhdx_write(w, d, MB, 2 * MB, &e) || vhdx_write(w, d, 8192, 4 * MB + 4096, &e) ||
+        vhdx_write(w, z, MB, 6 * MB, &e) || vhdx_close_rw(w, &e))
+        die(&e, "child data");
 }
 
 int main(void)
@@ -292,6 +356,19 @@ int main(void)
     resize_to = 5 * MB;
     run(&s);
 
+    s = (struct scenario){ .name = "compact: dynamic", .file = img, .same = 1, .op = op_compact };
+    make(img, VHDX_TYPE_DYNAMIC, 8 * MB, "a0b00c0d");
+    run(&s);
+
+    /* a child: zero blocks become ZERO (over parent data), bitmaps move too */
+    char base[300];
+    snprintf(base, sizeof base, "%s/base.vhdx", dir);
+    make(base, VHDX_TYPE_DYNAMIC, 8 * MB, "pqrstuvw");
+    make_child(base, img);
+    s = (struct scenario){ .name = "compact: child", .file = img, .same = 1, .op = op_compact };
+    run(&s);
+
+    unlink(base);
     unlink(img);
     rmdir(dir);
     printf("%s\n", failures ? "FAILED" : "ok");

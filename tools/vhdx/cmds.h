@@ -28,6 +28,7 @@
     X(mount, "mount [--foreground] [--search-path DIR] [--map WIN=LOCAL] FILE DIR", \
       "serve the virtual disk and its partitions as read-only files (FUSE)") \
     X(resize, "resize [--json] FILE --size [+|-]N", "grow or shrink the virtual disk in place") \
+    X(compact, "compact [--json] FILE", "unallocate zero blocks, move data down, truncate (in place)") \
     X(compare, "compare [--json] [--strict] [--search-path DIR] [--map WIN=LOCAL] A B", \
       "find the first offset where two virtual disks differ") \
     X(measure, "measure [--json] [--block-size N] [--logical-sector 512|4096] (--size N | FILE)", \

@@ -56,6 +56,28 @@ HVK_API int vhdx_resize(const char *path, uint64_t new_size, struct vhdx_resize_
 HVK_API int vhdx_resize_rw(vhdx_rw *w, uint64_t new_size, struct vhdx_resize_report *rep,
                            struct hv_err *err);
 
+/* ------------------------------------------------------------------ compact */
+
+struct vhdx_compact_report {
+    uint64_t old_file_size, new_file_size;
+    uint64_t blocks_unallocated; /* all-zero blocks given back */
+    uint64_t blocks_moved;       /* payload or bitmap blocks moved down */
+};
+
+/*! vhdx_compact() :
+ *  Optimize-VHD for dynamic and differencing `path`: FULLY_PRESENT blocks
+ *  reading all zeros become NOT_PRESENT (dynamic) or ZERO (differencing),
+ *  the remaining blocks move down into the holes, and the file is truncated
+ *  after its last used byte. The virtual disk and DataWriteGuid do not
+ *  change (children stay valid). Every step is logged; after a crash the
+ *  image reads the same and running compact again completes the job.
+ *  Fixed images are refused (HV_UNSUPPORTED, file unchanged).
+ *  @return 0 and *rep, or -1 with `err`. */
+HVK_API int vhdx_compact(const char *path, struct vhdx_compact_report *rep, struct hv_err *err);
+
+/*! vhdx_compact_rw() : the same on an open handle (not closed). */
+HVK_API int vhdx_compact_rw(vhdx_rw *w, struct vhdx_compact_report *rep, struct hv_err *err);
+
 /* ------------------------------------------------------------------ compare */
 
 struct vhdx_compare_result {
