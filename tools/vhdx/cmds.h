@@ -18,7 +18,7 @@
       "plan and copy differencing-chain parents onto a migration target") \
     X(relink, "relink FILE --parent NEWPATH [--parent-win-path PATH] [--ignore-id-mismatch]", \
       "point a differencing image at its moved parent") \
-    X(merge, "merge CHILD [--keep-child]", "fold a differencing image into its parent") \
+    X(merge, "merge CHILD [--keep-child] [--into ANCESTOR [--dry-run] [--json]]", "fold a differencing image into its parent") \
     X(write, "write FILE OFFSET INPUT | write FILE OFFSET --discard LEN", \
       "write bytes into an image in place (through the log)") \
     X(digest, "digest [--sha256] [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", \

@@ -78,6 +78,33 @@ HVK_API int vhdx_compact(const char *path, struct vhdx_compact_report *rep, stru
 /*! vhdx_compact_rw() : the same on an open handle (not closed). */
 HVK_API int vhdx_compact_rw(vhdx_rw *w, struct vhdx_compact_report *rep, struct hv_err *err);
 
+/* ------------------------------------------------------------------ merge */
+
+struct vhdx_merge_step {
+    char child[4096], parent[4096];
+    uint64_t bytes;                /* virtual bytes the child holds */
+};
+
+struct vhdx_merge_plan {
+    struct vhdx_merge_step *steps; /* top first */
+    size_t n;
+    size_t done;                   /* steps completed */
+};
+
+/*! vhdx_merge_into() :
+ *  Merge-VHD -DestinationPath: folds differencing `child` and every layer
+ *  between it and `ancestor` (a file of its chain) into `ancestor`, one
+ *  vhdx_merge() per layer from the top down; merged layers are deleted
+ *  unless `keep`. Each step is crash-safe and resumable, and the remaining
+ *  chain is complete between steps: after a crash run it again (from the
+ *  layer that is now on top). With `dry_run` only the plan is filled.
+ *  @return 0 and *plan (free it with vhdx_merge_plan_free()), or -1 with
+ *          `err` (HV_USAGE: `ancestor` is not below `child`). */
+HVK_API int vhdx_merge_into(const char *child, const char *ancestor,
+                            const struct vhdx_open_opts *opts, int dry_run, int keep,
+                            struct vhdx_merge_plan *plan, struct hv_err *err);
+HVK_API void vhdx_merge_plan_free(struct vhdx_merge_plan *plan); /* accepts NULL */
+
 /* ------------------------------------------------------------------ compare */
 
 struct vhdx_compare_result {
