@@ -33,6 +33,8 @@
       "find the first offset where two virtual disks differ") \
     X(measure, "measure [--json] [--block-size N] [--logical-sector 512|4096] (--size N | FILE)", \
       "file size a VHDX of a disk or a size needs") \
+    X(set, "set [--json] FILE [--physical-sector 512|4096] [--reset-disk-id] [--new-data-write-guid] [--parent PATH]", \
+      "change identity, reported sector size or parent path in place") \
     X(version, "version", "print the version")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);

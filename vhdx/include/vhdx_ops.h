@@ -105,6 +105,29 @@ HVK_API int vhdx_merge_into(const char *child, const char *ancestor,
                             struct vhdx_merge_plan *plan, struct hv_err *err);
 HVK_API void vhdx_merge_plan_free(struct vhdx_merge_plan *plan); /* accepts NULL */
 
+/* ------------------------------------------------------------------ set */
+
+struct vhdx_set_params {
+    uint32_t physical_sector_size; /* 512 or 4096; 0: keep */
+    int reset_disk_id;             /* a new random Virtual Disk ID */
+    int new_data_write_guid;       /* a new DataWriteGuid (children stop opening) */
+    const char *parent;            /* differencing: relink to this parent; NULL: keep */
+    const char *parent_win_path;   /* with parent: as in vhdx_relink() */
+    unsigned relink_flags;         /* VHDX_RELINK_* */
+};
+
+struct vhdx_set_report {
+    struct hv_guid old_disk_id, new_disk_id;
+    struct hv_guid old_data_write_guid, new_data_write_guid;
+    uint32_t old_physical_sector_size, new_physical_sector_size;
+};
+
+/*! vhdx_set() : Set-VHD: changes what `p` asks for in place, through the log
+ *  (the parent through vhdx_relink() first). The virtual disk's bytes do not
+ *  change. @return 0 and *rep, or -1 with `err`. */
+HVK_API int vhdx_set(const char *path, const struct vhdx_set_params *p, struct vhdx_set_report *rep,
+                     struct hv_err *err);
+
 /* ------------------------------------------------------------------ compare */
 
 struct vhdx_compare_result {
