@@ -128,6 +128,24 @@ struct vhdx_set_report {
 HVK_API int vhdx_set(const char *path, const struct vhdx_set_params *p, struct vhdx_set_report *rep,
                      struct hv_err *err);
 
+/* ------------------------------------------------------------------ convert --parent */
+
+struct vhdx_convert_diff_report {
+    uint64_t blocks;         /* payload blocks of the child */
+    uint64_t blocks_stored;  /* FULLY_PRESENT: the disk differs from the parent */
+    uint64_t blocks_zero;    /* ZERO: the disk reads zeros over parent data */
+};
+
+/*! vhdx_convert_diff() :
+ *  Writes `out`, a new differencing child of VHDX `parent` (its chain is
+ *  resolved) whose virtual disk equals `in` (raw or VHDX chain, the same
+ *  size as the parent) and which holds only the blocks where `in` and the
+ *  parent differ. `win_path` as in vhdx_parent_info_from(); `block_size` 0:
+ *  2 MiB. @return 0 and *rep, or -1 with `err` (HV_MISMATCH sizes differ). */
+HVK_API int vhdx_convert_diff(const char *in, const char *out, const char *parent,
+                              const char *win_path, uint32_t block_size,
+                              struct vhdx_convert_diff_report *rep, struct hv_err *err);
+
 /* ------------------------------------------------------------------ compare */
 
 struct vhdx_compare_result {
