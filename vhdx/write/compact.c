@@ -85,7 +85,8 @@ static int list_blocks(const struct vhdx_rw *w, struct fblock **out, size_t *n, 
         }
         (*out)[(*n)++] = (struct fblock){ i, bat_file_offset(v), sb ? SB_BLOCK_SIZE : w->g.block_size };
     }
-    qsort(*out, *n, sizeof **out, by_offset);
+    if (*n > 1)
+        qsort(*out, *n, sizeof **out, by_offset);
     return 0;
 }
 
