@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "vhdx.h"
 #include "cmds.h"
+#include "vhd.h"
 #include "vhdx_ops.h"
 #include "vhdx_write.h"
 
@@ -13,7 +14,7 @@
     " | convert IN OUT --parent PARENT [--parent-win-path P] [--block-size N]"
 
 static const char convert_help[] =
-    "Copies the virtual disk of IN (raw, or a VHDX with its whole parent chain) into a new\n"
+    "Copies the virtual disk of IN (raw, a VHDX or a VHD with its whole parent chain) into a new\n"
     "file OUT (refusing an existing one). All-zero blocks are not stored; raw output is sparse.\n"
     "  -O raw|vhdx          output format (default: vhdx when OUT ends in .vhdx/.avhdx, else raw)\n"
     "  --fixed|--dynamic    VHDX output type (default dynamic)\n"
@@ -96,7 +97,7 @@ int cmd_convert(int argc, char **argv)
     p.progress_ctx = &pr;
     struct hv_err err;
     hv_err_clear(&err);
-    int rc = vhdx_convert(in, out, &p, &err);
+    int rc = vhd_probe_file(in) ? vhdx_convert_vhd(in, out, &p, &err) : vhdx_convert(in, out, &p, &err);
     progress_stop(&pr);
     return rc == 0 ? EXIT_OK : cli_error(&err);
 }

@@ -146,6 +146,13 @@ HVK_API int vhdx_convert_diff(const char *in, const char *out, const char *paren
                               const char *win_path, uint32_t block_size,
                               struct vhdx_convert_diff_report *rep, struct hv_err *err);
 
+/*! vhdx_convert_vhd() : a VHD (v1) fixed, dynamic or differencing chain
+ *  `in` into a new VHDX (`p->type`, `p->block_size`) or raw file `out`
+ *  (`p->out_format`); all-zero MiBs are not stored.
+ *  @return 0, or -1 with `err` (HV_FORMAT: `in` is not a VHD). */
+HVK_API int vhdx_convert_vhd(const char *in, const char *out, const struct vhdx_convert_params *p,
+                             struct hv_err *err);
+
 /* ------------------------------------------------------------------ compare */
 
 struct vhdx_compare_result {

@@ -1,12 +1,13 @@
-/* disksrc.h: a virtual disk to read for compare and measure: a VHDX chain
- * (through vhdx_read) or, when the file carries no VHDX identifier, a raw
- * image. Both know where their data lies (VHDX: present runs of the map;
+/* disksrc.h: a virtual disk to read for compare, measure and convert: a
+ * VHDX chain (through vhdx_read), a VHD chain (vhd.h) or, when the file
+ * carries neither format's signature, a raw image. Both know where their data lies (VHDX: present runs of the map;
  * raw: SEEK_DATA extents), so all-zero stretches are skipped unread. */
 #ifndef HVK_DISKSRC_H
 #define HVK_DISKSRC_H
 
 #include <stdint.h>
 
+#include "vhd.h"
 #include "vhdx.h"
 
 struct src_run {
@@ -14,7 +15,8 @@ struct src_run {
 };
 
 struct disksrc {
-    vhdx *img;      /* VHDX input, or NULL for raw */
+    vhdx *img;      /* VHDX input, or NULL */
+    vhd *vhd;       /* VHD input, or NULL */
     int fd;         /* raw input, -1 otherwise */
     uint64_t size;  /* virtual size */
     uint32_t block_size; /* VHDX block size, 0 for raw */
