@@ -214,9 +214,11 @@ static int read_in_block(struct vhd *v, uint32_t entry, uint64_t b, uint8_t *buf
     uint64_t start = (uint64_t)entry * VHD_SECTOR, in = off - b * v->h.block_size;
     const uint8_t *bm = span_at(v->s, start, v->bitmap_bytes);
     const uint8_t *data = span_at(v->s, start + v->bitmap_bytes + in, n);
-    if (!bm || !data)
+    if (!bm || !data) {
+        hv_err_file(e, v->path);
         return hv_fail(e, HV_CORRUPT, "VHD BAT", v->h.table_offset + b * 4,
                        "block %llu at sector %u beyond the file", (unsigned long long)b, entry);
+    }
     /* runs of sectors with the same bitmap bit (MSB first): 1 here, 0 below */
     for (size_t done = 0; done < n;) {
         uint64_t sec = (in + done) / VHD_SECTOR;
