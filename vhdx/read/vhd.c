@@ -121,13 +121,13 @@ static int candidate(const struct vhd *v, int i, char *out, size_t cap)
             rel = base_name(name);
         else if (!strncmp(rel, "./", 2))
             rel += 2;
-        snprintf(out, cap, "%s%s", dir, rel);
-        return 0;
+        int n = snprintf(out, cap, "%s%s", dir, rel);
+        return n < 0 || (size_t)n >= cap ? -1 : 0;
     }
     if (utf16_path(v->h.parent_name, sizeof v->h.parent_name, 1, name, sizeof name) || !name[0])
         return -1;
-    snprintf(out, cap, "%s%s", dir, base_name(name));
-    return 0;
+    int n = snprintf(out, cap, "%s%s", dir, base_name(name));
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
 static int open_at(const char *path, unsigned flags, int depth, struct vhd **out, struct hv_err *e);
