@@ -8,12 +8,12 @@ M=1048576
 qraw() { qemu-img convert -f vhdx -O raw "$1" "$TMP/q.raw" && sha "$TMP/q.raw"; }
 dwg() { "$VHDX" info "$1" | sed -n 's/^data write guid: *//p'; }
 
-# 64 blocks of 1 MiB, all written; every second one then overwritten with zeros
+# 64 blocks of 1 MiB, all written; every second one all zeros
 expect_exit 0 "$VHDX" create "$TMP/d.vhdx" --size 64M --block-size 1M
 head -c $((64 * M)) /dev/urandom >"$TMP/data"
-expect_exit 0 "$VHDX" write "$TMP/d.vhdx" 0 "$TMP/data"
 head -c $M /dev/zero >"$TMP/zero"
-for i in $(seq 0 2 63); do "$VHDX" write "$TMP/d.vhdx" $((i * M)) "$TMP/zero" >/dev/null; done
+for i in $(seq 0 2 63); do dd if="$TMP/zero" of="$TMP/data" bs=1M seek=$i conv=notrunc status=none; done
+expect_exit 0 "$VHDX" write "$TMP/d.vhdx" 0 "$TMP/data"   # zero MiBs are written too: allocated
 before_disk=$(qraw "$TMP/d.vhdx"); before_size=$(stat -c %s "$TMP/d.vhdx"); guid=$(dwg "$TMP/d.vhdx")
 expect_exit 0 "$VHDX" compact --json "$TMP/d.vhdx"
 expect_eq "json" "$(tr -d ' \n' <"$TMP/out")" \
@@ -38,7 +38,7 @@ import sys
 d = open(sys.argv[1], 'rb').read(); c = open(sys.argv[2], 'rb').read()
 M = 1 << 20
 for i in range(16):
-    want = d[i*M:(i+1)*M] if i < 8 and i % 2 else bytes(M)
+    want = d[i*M:(i+1)*M] if i < 8 else bytes(M)
     assert c[i*M:(i+1)*M] == want, i
 PY
 

@@ -10,8 +10,8 @@ M=1048576
 if command -v qemu-img >/dev/null && command -v qemu-io >/dev/null; then
   for opts in subformat=fixed subformat=dynamic subformat=dynamic,force_size=on; do
     f="$TMP/q.vhd"; rm -f "$f" "$TMP/q.raw" "$TMP/q.vhdx"
-    qemu-img create -q -f vpc -o "$opts" "$f" 50M
-    qemu-io -f vpc -c "write -P 0x5a 1M 3M" -c "write -P 0x11 40M 512" -c "write -P 0x22 $((2 * M - 512)) 1024" "$f" >/dev/null
+    qemu-img create -q -f vpc -o "$opts" "$f" 20M
+    qemu-io -f vpc -c "write -P 0x5a 1M 3M" -c "write -P 0x11 18M 512" -c "write -P 0x22 $((2 * M - 512)) 1024" "$f" >/dev/null
     qemu-img convert -f vpc -O raw "$f" "$TMP/q.raw"
     expect_exit 0 "$VHDX" compare "$f" "$TMP/q.raw"
     expect_eq "$opts: compare" "$(cat "$TMP/out")" "Images are identical."
