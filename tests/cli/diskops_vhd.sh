@@ -4,7 +4,7 @@
 # fixtures/gen_vhd.py read as its oracle; convert VHD -> VHDX / raw; a
 # corruption corpus refused with the expected structure and offset.
 . "$(dirname "$0")/lib.bash"
-GEN="$(dirname "$0")/../../fixtures/gen_vhd.py"
+GEN="$(cd "$(dirname "$0")/../.." && pwd)/fixtures/gen_vhd.py"
 M=1048576
 
 if command -v qemu-img >/dev/null && command -v qemu-io >/dev/null; then
