@@ -97,7 +97,7 @@ int cmd_convert(int argc, char **argv)
     p.progress_ctx = &pr;
     struct hv_err err;
     hv_err_clear(&err);
-    int rc = vhd_probe_file(in) ? vhdx_convert_vhd(in, out, &p, &err) : vhdx_convert(in, out, &p, &err);
+    int rc = vhdx_vhd_probe_file(in) ? vhdx_convert_vhd(in, out, &p, &err) : vhdx_convert(in, out, &p, &err);
     progress_stop(&pr);
     return rc == 0 ? EXIT_OK : cli_error(&err);
 }

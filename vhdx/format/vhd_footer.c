@@ -5,7 +5,7 @@
 
 #include "vhd_layout.h"
 
-uint32_t vhd_checksum(const uint8_t *p, size_t len, size_t skip)
+uint32_t vhdx_vhd_checksum(const uint8_t *p, size_t len, size_t skip)
 {
     uint32_t sum = 0;
     for (size_t i = 0; i < len; i++)
@@ -14,7 +14,7 @@ uint32_t vhd_checksum(const uint8_t *p, size_t len, size_t skip)
     return ~sum;
 }
 
-int vhd_footer_parse(struct hv_span s, struct vhd_footer *f, struct hv_err *e)
+int vhdx_vhd_footer_parse(struct hv_span s, struct vhd_footer *f, struct hv_err *e)
 {
     const uint8_t *p = span_at(s, 0, VF_SIZE);
     if (!p)
@@ -23,10 +23,10 @@ int vhd_footer_parse(struct hv_span s, struct vhd_footer *f, struct hv_err *e)
         return hv_fail(e, HV_FORMAT, "VHD footer", s.off, "no 'conectix' cookie");
     memset(f, 0, sizeof *f);
     f->checksum = vhd_be32(p + VF_OFF_CHECKSUM);
-    if (f->checksum != vhd_checksum(p, VF_SIZE, VF_OFF_CHECKSUM))
+    if (f->checksum != vhdx_vhd_checksum(p, VF_SIZE, VF_OFF_CHECKSUM))
         return hv_fail(e, HV_CORRUPT, "VHD footer", s.off + VF_OFF_CHECKSUM,
                        "checksum 0x%08x, computed 0x%08x", f->checksum,
-                       vhd_checksum(p, VF_SIZE, VF_OFF_CHECKSUM));
+                       vhdx_vhd_checksum(p, VF_SIZE, VF_OFF_CHECKSUM));
     f->features = vhd_be32(p + VF_OFF_FEATURES);
     f->version = vhd_be32(p + VF_OFF_VERSION);
     f->data_offset = vhd_be64(p + VF_OFF_DATA_OFFSET);
@@ -53,7 +53,7 @@ int vhd_footer_parse(struct hv_span s, struct vhd_footer *f, struct hv_err *e)
     return 0;
 }
 
-int vhd_dyn_header_parse(struct hv_span s, struct vhd_dyn_header *h, struct hv_err *e)
+int vhdx_vhd_dyn_header_parse(struct hv_span s, struct vhd_dyn_header *h, struct hv_err *e)
 {
     const uint8_t *p = span_at(s, 0, VH_SIZE);
     if (!p)
@@ -62,10 +62,10 @@ int vhd_dyn_header_parse(struct hv_span s, struct vhd_dyn_header *h, struct hv_e
         return hv_fail(e, HV_CORRUPT, "VHD dynamic header", s.off, "no 'cxsparse' cookie");
     memset(h, 0, sizeof *h);
     h->checksum = vhd_be32(p + VH_OFF_CHECKSUM);
-    if (h->checksum != vhd_checksum(p, VH_SIZE, VH_OFF_CHECKSUM))
+    if (h->checksum != vhdx_vhd_checksum(p, VH_SIZE, VH_OFF_CHECKSUM))
         return hv_fail(e, HV_CORRUPT, "VHD dynamic header", s.off + VH_OFF_CHECKSUM,
                        "checksum 0x%08x, computed 0x%08x", h->checksum,
-                       vhd_checksum(p, VH_SIZE, VH_OFF_CHECKSUM));
+                       vhdx_vhd_checksum(p, VH_SIZE, VH_OFF_CHECKSUM));
     if (vhd_be32(p + VH_OFF_VERSION) >> 16 != 1)
         return hv_fail(e, HV_UNSUPPORTED, "VHD dynamic header", s.off + VH_OFF_VERSION,
                        "header version 0x%08x", vhd_be32(p + VH_OFF_VERSION));

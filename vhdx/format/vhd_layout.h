@@ -56,7 +56,7 @@ struct vhd_footer {
 };
 
 /* Checks cookie, checksum, version, type and size. */
-int vhd_footer_parse(struct hv_span s, struct vhd_footer *out, struct hv_err *e);
+int vhdx_vhd_footer_parse(struct hv_span s, struct vhd_footer *out, struct hv_err *e);
 
 /* ---- dynamic disk header ---- */
 #define VH_SIZE 1024
@@ -100,10 +100,10 @@ struct vhd_dyn_header {
 };
 
 /* Checks cookie, checksum, version, block size (power of 2, 512 B-256 MiB). */
-int vhd_dyn_header_parse(struct hv_span s, struct vhd_dyn_header *out, struct hv_err *e);
+int vhdx_vhd_dyn_header_parse(struct hv_span s, struct vhd_dyn_header *out, struct hv_err *e);
 
 /* Ones' complement of the byte sum of `len` bytes, skipping the 4 at `skip`. */
-uint32_t vhd_checksum(const uint8_t *p, size_t len, size_t skip);
+uint32_t vhdx_vhd_checksum(const uint8_t *p, size_t len, size_t skip);
 
 static inline uint32_t vhd_be32(const uint8_t *p)
 {

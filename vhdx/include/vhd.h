@@ -20,22 +20,22 @@ typedef struct vhd vhd;
 
 #define VHD_OPEN_NO_PARENT 0x1 /* do not open a differencing disk's parent (reads zeros there) */
 
-/*! vhd_probe_file() : @return 1 when `path` ends with (or, for dynamic
+/*! vhdx_vhd_probe_file() : @return 1 when `path` ends with (or, for dynamic
  *  disks, starts with) a VHD footer cookie, 0 otherwise or when unreadable. */
-HVK_API int vhd_probe_file(const char *path);
+HVK_API int vhdx_vhd_probe_file(const char *path);
 
-/*! vhd_open() : maps `path`, validates footer, dynamic header and BAT
+/*! vhdx_vhd_open() : maps `path`, validates footer, dynamic header and BAT
  *  bounds, and opens the parent chain of a differencing disk (its Unique Id
  *  must equal the child's Parent Unique Id).
  *  @return 0 and *out, or -1 with `err` (HV_FORMAT not a VHD, HV_CORRUPT,
  *          HV_NOTFOUND parent missing, HV_MISMATCH parent identity). */
-HVK_API int vhd_open(const char *path, unsigned flags, vhd **out, struct hv_err *err);
-HVK_API void vhd_close(vhd *v); /* accepts NULL */
+HVK_API int vhdx_vhd_open(const char *path, unsigned flags, vhd **out, struct hv_err *err);
+HVK_API void vhdx_vhd_close(vhd *v); /* accepts NULL */
 
-/*! vhd_read() : virtual bytes [off, off+len) through the chain.
+/*! vhdx_vhd_read() : virtual bytes [off, off+len) through the chain.
  *  @return 0, or -1 with `err` (HV_USAGE beyond the size, HV_CORRUPT a block
  *          outside the file). */
-HVK_API int vhd_read(vhd *v, void *buf, size_t len, uint64_t off, struct hv_err *err);
+HVK_API int vhdx_vhd_read(vhd *v, void *buf, size_t len, uint64_t off, struct hv_err *err);
 
 struct vhd_info {
     uint32_t type;              /* 2 fixed, 3 dynamic, 4 differencing */
@@ -47,11 +47,11 @@ struct vhd_info {
     uint8_t heads, sectors;
     const char *parent_path;    /* the opened parent, or NULL */
 };
-HVK_API void vhd_get_info(const vhd *v, struct vhd_info *out);
+HVK_API void vhdx_vhd_get_info(const vhd *v, struct vhd_info *out);
 
-/*! vhd_block_used() : @return 1 when block `b` of this layer or a parent
+/*! vhdx_vhd_block_used() : @return 1 when block `b` of this layer or a parent
  *  is allocated (fixed disks: always), 0 when it reads zeros everywhere. */
-HVK_API int vhd_block_used(const vhd *v, uint64_t b);
+HVK_API int vhdx_vhd_block_used(const vhd *v, uint64_t b);
 
 #ifdef __cplusplus
 }

@@ -67,17 +67,17 @@ static int open_raw(const char *path, struct disksrc *s, struct hv_err *e)
 
 static int open_vhd(const char *path, struct disksrc *s, struct hv_err *e)
 {
-    if (vhd_open(path, 0, &s->vhd, e) != 0)
+    if (vhdx_vhd_open(path, 0, &s->vhd, e) != 0)
         return -1;
     struct vhd_info in;
-    vhd_get_info(s->vhd, &in);
+    vhdx_vhd_get_info(s->vhd, &in);
     s->size = in.virtual_size;
     if (!in.block_size)
         return add_run(s, 0, s->size) ? hv_failx(e, HV_NOMEM, "read", "out of memory") : 0;
     for (uint64_t b = 0; b < in.blocks; b++) {
         uint64_t off = b * in.block_size;
         uint64_t len = s->size - off < in.block_size ? s->size - off : in.block_size;
-        if (vhd_block_used(s->vhd, b) && add_run(s, off, len) != 0)
+        if (vhdx_vhd_block_used(s->vhd, b) && add_run(s, off, len) != 0)
             return hv_failx(e, HV_NOMEM, "read", "out of memory");
     }
     return 0;
@@ -96,7 +96,7 @@ int vhdx_src_open(const char *path, const struct vhdx_open_opts *o, struct disks
     uint8_t sig[8];
     int is_vhdx = pread(s->fd, sig, 8, 0) == 8 && vhdx_probe(sig, 8) > 0;
     int rc;
-    if (!is_vhdx && vhd_probe_file(path)) {
+    if (!is_vhdx && vhdx_vhd_probe_file(path)) {
         close(s->fd);
         s->fd = -1;
         rc = open_vhd(path, s, e);
@@ -124,7 +124,7 @@ int vhdx_src_open(const char *path, const struct vhdx_open_opts *o, struct disks
 void vhdx_src_close(struct disksrc *s)
 {
     vhdx_close(s->img);
-    vhd_close(s->vhd);
+    vhdx_vhd_close(s->vhd);
     if (s->fd >= 0)
         close(s->fd);
     free(s->runs);
@@ -141,7 +141,7 @@ int vhdx_src_read(struct disksrc *s, void *buf, size_t len, uint64_t off, struct
     if (s->img)
         return vhdx_read(s->img, buf, n, off, e);
     if (s->vhd)
-        return vhd_read(s->vhd, buf, n, off, e);
+        return vhdx_vhd_read(s->vhd, buf, n, off, e);
     uint8_t *p = buf;
     while (n > 0) {
         ssize_t r = pread(s->fd, p, n, (off_t)off);

@@ -24,7 +24,7 @@ struct vhd {
     struct vhd *parent;
 };
 
-int vhd_probe_file(const char *path)
+int vhdx_vhd_probe_file(const char *path)
 {
     struct hv_map m;
     if (hv_map_file(path, &m, NULL) != 0)
@@ -42,10 +42,10 @@ static int read_footer(struct vhd *v, struct hv_err *e)
     uint64_t at = v->m.len - VF_SIZE;
     struct hv_span tail;
     span_sub(v->s, at, VF_SIZE, &tail);
-    if (vhd_footer_parse(tail, &v->f, e) == 0)
+    if (vhdx_vhd_footer_parse(tail, &v->f, e) == 0)
         return 0;
     struct hv_err e0; /* a dynamic disk keeps a copy of the footer at offset 0 */
-    if (vhd_footer_parse(v->s, &v->f, &e0) == 0 && v->f.disk_type != VHD_TYPE_FIXED)
+    if (vhdx_vhd_footer_parse(v->s, &v->f, &e0) == 0 && v->f.disk_type != VHD_TYPE_FIXED)
         return 0;
     return -1;
 }
@@ -57,7 +57,7 @@ static int read_dynamic(struct vhd *v, struct hv_err *e)
         return hv_fail(e, HV_CORRUPT, "VHD footer", v->m.len - VF_SIZE + VF_OFF_DATA_OFFSET,
                        "dynamic header offset %llu beyond the file",
                        (unsigned long long)v->f.data_offset);
-    if (vhd_dyn_header_parse(hs, &v->h, e) != 0)
+    if (vhdx_vhd_dyn_header_parse(hs, &v->h, e) != 0)
         return -1;
     v->blocks = (v->f.current_size + v->h.block_size - 1) / v->h.block_size;
     if (v->h.max_entries < v->blocks)
@@ -138,13 +138,13 @@ static int open_parent(struct vhd *v, unsigned flags, int depth, struct hv_err *
         return hv_fail(e, HV_CORRUPT, "parent chain", 0, "more than %d levels", MAX_DEPTH);
     char path[4096];
     for (int i = 0; i <= 8; i++) {
-        if (candidate(v, i, path, sizeof path) != 0 || !vhd_probe_file(path))
+        if (candidate(v, i, path, sizeof path) != 0 || !vhdx_vhd_probe_file(path))
             continue;
         struct vhd *p = NULL;
         if (open_at(path, flags, depth + 1, &p, e) != 0)
             return -1;
         if (memcmp(p->f.unique_id, v->h.parent_id, 16) != 0 || p->f.current_size != v->f.current_size) {
-            vhd_close(p);
+            vhdx_vhd_close(p);
             return hv_fail(e, HV_MISMATCH, "parent chain", v->f.data_offset + VH_OFF_PARENT_ID,
                            "'%s' is not this disk's parent (unique id or size differ)", path);
         }
@@ -176,23 +176,23 @@ static int open_at(const char *path, unsigned flags, int depth, struct vhd **out
         rc = open_parent(v, flags, depth, e);
     if (rc != 0) {
         hv_err_file(e, path);
-        vhd_close(v);
+        vhdx_vhd_close(v);
         return -1;
     }
     *out = v;
     return 0;
 }
 
-int vhd_open(const char *path, unsigned flags, vhd **out, struct hv_err *e)
+int vhdx_vhd_open(const char *path, unsigned flags, vhd **out, struct hv_err *e)
 {
     return open_at(path, flags, 0, out, e);
 }
 
-void vhd_close(vhd *v)
+void vhdx_vhd_close(vhd *v)
 {
     if (!v)
         return;
-    vhd_close(v->parent);
+    vhdx_vhd_close(v->parent);
     hv_unmap(&v->m);
     free(v);
 }
@@ -202,7 +202,7 @@ void vhd_close(vhd *v)
 static int read_below(struct vhd *v, uint8_t *buf, size_t n, uint64_t off, struct hv_err *e)
 {
     if (v->f.disk_type == VHD_TYPE_DIFFERENCING && v->parent)
-        return vhd_read(v->parent, buf, n, off, e);
+        return vhdx_vhd_read(v->parent, buf, n, off, e);
     memset(buf, 0, n);
     return 0;
 }
@@ -241,7 +241,7 @@ static int read_in_block(struct vhd *v, uint32_t entry, uint64_t b, uint8_t *buf
     return 0;
 }
 
-int vhd_read(vhd *v, void *out, size_t len, uint64_t off, struct hv_err *e)
+int vhdx_vhd_read(vhd *v, void *out, size_t len, uint64_t off, struct hv_err *e)
 {
     uint8_t *buf = out;
     if (off > v->f.current_size || len > v->f.current_size - off)
@@ -268,16 +268,16 @@ int vhd_read(vhd *v, void *out, size_t len, uint64_t off, struct hv_err *e)
     return 0;
 }
 
-int vhd_block_used(const vhd *v, uint64_t b)
+int vhdx_vhd_block_used(const vhd *v, uint64_t b)
 {
     if (v->f.disk_type == VHD_TYPE_FIXED)
         return 1;
     if (b < v->blocks && vhd_be32(v->bat + b * 4) != VHD_BAT_UNUSED)
         return 1;
-    return v->parent ? vhd_block_used(v->parent, b) : 0;
+    return v->parent ? vhdx_vhd_block_used(v->parent, b) : 0;
 }
 
-void vhd_get_info(const vhd *v, struct vhd_info *o)
+void vhdx_vhd_get_info(const vhd *v, struct vhd_info *o)
 {
     memset(o, 0, sizeof *o);
     o->type = v->f.disk_type;
