@@ -18,7 +18,7 @@
       "plan and copy differencing-chain parents onto a migration target") \
     X(relink, "relink FILE --parent NEWPATH [--parent-win-path PATH] [--ignore-id-mismatch]", \
       "point a differencing image at its moved parent") \
-    X(merge, "merge CHILD [--keep-child]", "fold a differencing image into its parent") \
+    X(merge, "merge CHILD [--keep-child] [--into ANCESTOR [--dry-run] [--json]]", "fold a differencing image into its parent") \
     X(write, "write FILE OFFSET INPUT | write FILE OFFSET --discard LEN", \
       "write bytes into an image in place (through the log)") \
     X(digest, "digest [--sha256] [--json] [--search-path DIR] [--map WIN=LOCAL] FILE", \
@@ -27,6 +27,14 @@
       "which guest files own a byte range of the virtual disk") \
     X(mount, "mount [--foreground] [--search-path DIR] [--map WIN=LOCAL] FILE DIR", \
       "serve the virtual disk and its partitions as read-only files (FUSE)") \
+    X(resize, "resize [--json] FILE --size [+|-]N", "grow or shrink the virtual disk in place") \
+    X(compact, "compact [--json] FILE", "unallocate zero blocks, move data down, truncate (in place)") \
+    X(compare, "compare [--json] [--strict] [--search-path DIR] [--map WIN=LOCAL] A B", \
+      "find the first offset where two virtual disks differ") \
+    X(measure, "measure [--json] [--block-size N] [--logical-sector 512|4096] (--size N | FILE)", \
+      "file size a VHDX of a disk or a size needs") \
+    X(set, "set [--json] FILE [--physical-sector 512|4096] [--reset-disk-id] [--new-data-write-guid] [--parent PATH]", \
+      "change identity, reported sector size or parent path in place") \
     X(version, "version", "print the version")
 
 #define X(name, synopsis, summary) int cmd_##name(int argc, char **argv);

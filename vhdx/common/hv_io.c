@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,6 +147,36 @@ void hv_io_writeback(struct hv_io *io, uint64_t off, uint64_t len)
 {
     if (io && io->ops == &file_ops)
         (void)sync_file_range(fd_of(io), (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE);
+}
+
+int hv_io_allocate(struct hv_io *io, uint64_t off, uint64_t len, struct hv_err *e)
+{
+    uint64_t size;
+    if (hv_io_size(io, &size, e) != 0)
+        return -1;
+    if (io->ops == &file_ops && len > 0) {
+        int rc = posix_fallocate(fd_of(io), (off_t)off, (off_t)len);
+        if (rc == 0)
+            return 0;
+        if (rc != EOPNOTSUPP && rc != EINVAL)
+            return hv_fail_errno(e, rc, "allocate", "%llu bytes at offset %llu",
+                                 (unsigned long long)len, (unsigned long long)off);
+    }
+    return size < off + len ? hv_io_truncate(io, off + len, e) : 0;
+}
+
+int hv_io_lock(struct hv_io *io, struct hv_err *e)
+{
+    if (io->ops != &file_ops)
+        return 0;
+    while (flock(fd_of(io), LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EINTR)
+            continue;
+        if (errno == EWOULDBLOCK)
+            return hv_failx(e, HV_IO, "lock", "in use by another hvkit process");
+        return hv_fail_errno(e, errno, "lock", "flock");
+    }
+    return 0;
 }
 
 void hv_io_close(struct hv_io *io)

@@ -71,6 +71,17 @@ static inline int hv_io_size(struct hv_io *io, uint64_t *size, struct hv_err *e)
  * work. A hint: a no-op for non-file io and where the kernel refuses. */
 HVK_API void hv_io_writeback(struct hv_io *io, uint64_t off, uint64_t len);
 
+/* Makes [off, off+len) of the file really allocated (posix_fallocate), so a
+ * fixed image holds its space up front; the file grows to off+len if
+ * shorter. Filesystems without fallocate and non-file io only extend the
+ * size. Does not flush. @return 0, or -1 with e (HV_IO, e.g. disk full). */
+HVK_API int hv_io_allocate(struct hv_io *io, uint64_t off, uint64_t len, struct hv_err *e);
+
+/* Takes an exclusive advisory lock (flock) on the file without waiting, so
+ * two hvkit processes never modify one file; released when io is closed.
+ * A no-op for non-file io. @return 0, or -1 with e (HV_IO "in use"). */
+HVK_API int hv_io_lock(struct hv_io *io, struct hv_err *e);
+
 /* A read-only memory map of a whole file. Empty files map to len 0. */
 struct hv_map {
     const uint8_t *p;

@@ -225,7 +225,9 @@ int vhdx_open_rw(const char *path, const struct vhdx_open_opts *opts, vhdx_rw **
     struct hv_io *io;
     if (hv_io_open_file(path, HV_IO_WRITE, &io, e) != 0)
         return -1;
-    if (vhdx_open_rw_io(io, path, opts, out, e) != 0) {
+    /* one writer per file: a second hvkit process fails here, not mid-log */
+    if (hv_io_lock(io, e) != 0 || vhdx_open_rw_io(io, path, opts, out, e) != 0) {
+        hv_err_file(e, path);
         hv_io_close(io);
         return -1;
     }
