@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hv_zero.h"
 #include "vhdx.h"
 #include "cmds.h"
 #include "chain_opts.h"
@@ -212,7 +213,34 @@ static int flush_pend(struct cat *c)
     return n ? write_all(c, p, n) : 0;
 }
 
-/* Parallel mode: queue a present run as jobs at its output offset. */
+/* Parallel mode: queue bytes [rel, rel+len) of present run r (mapped at p)
+ * as jobs at their output offset. */
+static int queue_data(struct cat *c, const struct vhdx_run *r, const uint8_t *p, uint64_t rel,
+                      uint64_t len)
+{
+    for (uint64_t done = 0; done < len;) {
+        uint64_t n = len - done < JOB_MAX ? len - done : JOB_MAX;
+        if (c->pool.n == JOBS_BATCH) {
+            int err = run_pool(&c->pool);
+            if (err) {
+                c->err_errno = err;
+                return -1;
+            }
+        }
+        struct job *j = &c->pool.jobs[c->pool.n++];
+        j->out_off = c->out_base + r->voff + rel + done;
+        j->in_off = r->file_off + rel + done;
+        j->len = n;
+        j->p = p + rel + done;
+        j->in_fd = r->layer < MAX_LAYERS ? c->in_fd[r->layer] : -1;
+        done += n;
+    }
+    return 0;
+}
+
+/* Parallel mode: queue a present run as jobs at its output offset; holes the
+ * layer's file has inside the run (qemu-img leaves the unwritten part of a
+ * block as one) stay holes in the output. */
 static int queue_run(struct cat *c, const struct vhdx_run *r)
 {
     const uint8_t *p = vhdx_run_data(c->img, r);
@@ -234,23 +262,13 @@ static int queue_run(struct cat *c, const struct vhdx_run *r)
         }
         return 0;
     }
-    for (uint64_t done = 0; done < r->len;) {
-        uint64_t n = r->len - done < JOB_MAX ? r->len - done : JOB_MAX;
-        if (c->pool.n == JOBS_BATCH) {
-            int err = run_pool(&c->pool);
-            if (err) {
-                c->err_errno = err;
-                return -1;
-            }
-        }
-        struct job *j = &c->pool.jobs[c->pool.n++];
-        j->out_off = c->out_base + r->voff + done;
-        j->in_off = r->file_off + done;
-        j->len = n;
-        j->p = p + done;
-        j->in_fd = r->layer < MAX_LAYERS ? c->in_fd[r->layer] : -1;
-        done += n;
-    }
+    int fd = r->layer < MAX_LAYERS ? c->in_fd[r->layer] : -1;
+    if (fd < 0)
+        return queue_data(c, r, p, 0, r->len);
+    uint64_t end = r->file_off + r->len, d, h;
+    for (uint64_t at = r->file_off; hv_data_next(fd, at, end, &d, &h); at = h)
+        if (queue_data(c, r, p, d - r->file_off, h - d))
+            return -1;
     return 0;
 }
 

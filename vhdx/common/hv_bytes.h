@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "hv_zero.h"
+
 /* A window of bytes with the file offset of its first byte, so errors can name
  * absolute offsets. */
 struct hv_span {
@@ -88,12 +90,10 @@ static inline int hv_is_pow2(uint64_t v)
     return v && !(v & (v - 1));
 }
 
+/* The one zero check (hv_zero.h), for byte pointers. */
 static inline int hv_all_zero(const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (p[i])
-            return 0;
-    return 1;
+    return hv_is_zero(p, n);
 }
 
 #endif

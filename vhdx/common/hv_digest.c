@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hv_hex.h"
+#include "hv_zero.h"
 
 /* Pieces read per call to the source: big enough to amortise a chain walk,
  * small enough to stay in L2/L3 while hashing. */
@@ -23,18 +24,6 @@ void hv_sha256(const void *p, size_t n, uint8_t out[HV_DIGEST_LEN])
 {
     unsigned len = HV_DIGEST_LEN;
     EVP_Digest(p, n, out, &len, EVP_sha256(), NULL);
-}
-
-int hv_is_zero(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    /* Check a head by hand, then let memcmp (vectorised) compare the buffer
-     * with itself shifted by 16: equal and head zero => all zero. */
-    size_t head = n < 16 ? n : 16;
-    for (size_t i = 0; i < head; i++)
-        if (b[i])
-            return 0;
-    return n <= 16 || memcmp(b, b + 16, n - 16) == 0;
 }
 
 static void zero_digest(size_t len, uint8_t out[HV_DIGEST_LEN])

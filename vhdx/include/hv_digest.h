@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "hv_err.h"
+#include "hv_zero.h" /* hv_is_zero, used before hashing */
 
 #define HV_DIGEST_PIECE ((uint64_t)1 << 20)
 #define HV_DIGEST_LEN 32
@@ -75,8 +76,6 @@ HVK_API char *hv_digest_hex(const uint8_t d[HV_DIGEST_LEN], char *buf);
 HVK_API int hv_digest_parse(const char *s, uint8_t out[HV_DIGEST_LEN]);
 /* One-shot SHA-256 of a buffer. */
 HVK_API void hv_sha256(const void *p, size_t n, uint8_t out[HV_DIGEST_LEN]);
-/* Non-zero when all n bytes are zero (fast path before hashing). */
-HVK_API int hv_is_zero(const void *p, size_t n);
 
 /* ---- a VHDX image (whole chain) as a digest source ---- */
 struct vhdx;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hv_zero.h"
 #include "write_int.h"
 
 struct vhdx_builder {
@@ -50,6 +51,22 @@ static int payload_pwrite(vhdx_builder *b, const void *data, size_t len, uint64_
     if (b->unkicked >= WRITEBACK_STEP) {
         hv_io_writeback(b->io, 0, 0);
         b->unkicked = 0;
+    }
+    return 0;
+}
+
+/* Writes only the pages of buf holding a non-zero byte: the file is new and
+ * reads zeros elsewhere, so mostly-empty structures (header area, BAT,
+ * metadata region) cost no disk space. */
+static int sparse_pwrite(vhdx_builder *b, const uint8_t *buf, size_t len, uint64_t at,
+                         struct hv_err *e)
+{
+    for (size_t i = hv_zero_run(buf, len, HV_ZERO_UNIT, 1); i < len;) {
+        size_t n = hv_zero_run(buf + i, len - i, HV_ZERO_UNIT, 0);
+        if (hv_io_pwrite(b->io, buf + i, n, at + i, e) != 0)
+            return -1;
+        i += n;
+        i += hv_zero_run(buf + i, len - i, HV_ZERO_UNIT, 1);
     }
     return 0;
 }
@@ -312,7 +329,7 @@ static int write_bat(vhdx_builder *b, struct hv_err *e)
         return hv_failx(e, HV_NOMEM, "BAT", "out of memory");
     for (uint64_t i = 0; i < b->g.total_entries; i++)
         vhdx_bat_entry_encode(b->bat[i], buf + i * 8);
-    int rc = hv_io_pwrite(b->io, buf, (size_t)b->bat_len, NEW_BAT_OFFSET, e);
+    int rc = sparse_pwrite(b, buf, (size_t)b->bat_len, NEW_BAT_OFFSET, e);
     free(buf);
     return rc;
 }
@@ -340,7 +357,7 @@ static int write_metadata(vhdx_builder *b, struct hv_err *e)
         return hv_failx(e, HV_NOMEM, "metadata table", "out of memory");
     int rc = vhdx_metabuild(items, b->locator ? 6 : 5, region, NEW_META_LENGTH, e);
     if (rc == 0)
-        rc = hv_io_pwrite(b->io, region, NEW_META_LENGTH, NEW_META_OFFSET, e);
+        rc = sparse_pwrite(b, region, NEW_META_LENGTH, NEW_META_OFFSET, e);
     free(region);
     return rc;
 }
@@ -375,7 +392,7 @@ static int write_header_area(vhdx_builder *b, struct hv_err *e)
     rt->e[1] = (struct vhdx_region){ VHDX_REGION_METADATA, NEW_META_OFFSET, NEW_META_LENGTH, 1 };
     vhdx_region_encode(rt, area + RT1_OFFSET);
     vhdx_region_encode(rt, area + RT2_OFFSET);
-    int rc = hv_io_pwrite(b->io, area, MiB, 0, e);
+    int rc = sparse_pwrite(b, area, MiB, 0, e);
     free(rt);
     free(area);
     return rc;

@@ -3,14 +3,16 @@
  * name and published on success.
  *
  * Speed comes from touching each byte once and keeping the disk busy:
- *  - only data is visited: extents of a raw input from SEEK_DATA/SEEK_HOLE,
- *    present runs of a VHDX input from vhdx_map();
+ *  - only data is visited: extents of a raw input from SEEK_DATA/SEEK_HOLE;
+ *    present runs of a VHDX input from vhdx_map(), thinned by the holes the
+ *    layer's file has inside them (hv_data_next: qemu-img leaves the unwritten
+ *    part of a block as a hole), so holes are never read;
  *  - the input is mapped (raw: mmap of the file; VHDX: vhdx_run_data), so the
  *    zero check reads the page cache in place and write() copies straight
  *    from it: one copy instead of read() + write();
- *  - all-zero 4 KiB pages are not written (holes in raw output; VHDX blocks
- *    that only ever see zeros are never allocated); the rest goes out in
- *    writes of up to 8 MiB;
+ *  - all-zero 4 KiB pages (hv_zero_run) are not written (holes in raw output;
+ *    VHDX blocks that only ever see zeros are never allocated); the rest goes
+ *    out in writes of up to 8 MiB;
  *  - write-back is started every 32 MiB (hv_io_writeback), so the final
  *    fdatasync that crash safety needs finds little left to write.
  */
@@ -22,9 +24,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hv_zero.h"
 #include "write_int.h"
 
-#define PAGE 4096             /* zero-check unit and hole granularity (qemu-img's -S default) */
+#define PAGE HV_ZERO_UNIT     /* zero-check unit and hole granularity (qemu-img's -S default) */
+#define MAX_LAYERS (VHDX_MAX_CHAIN_DEPTH + 1)
 #define WRITE_MAX (8u * MiB)  /* largest single write */
 #define BOUNCE (8u * MiB)     /* VHDX runs not wholly inside the file are read through this */
 #define WRITEBACK_STEP (32 * MiB)
@@ -35,12 +39,8 @@ struct source {
     struct hv_map map; /* raw input */
     uint64_t size;
     uint32_t lss;
+    int layer_fd[MAX_LAYERS]; /* VHDX input: each layer's file, for its holes; -1 if not */
 };
-
-static int all_zero(const uint8_t *p, size_t n)
-{
-    return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
-}
 
 static int is_vhdx_file(int fd)
 {
@@ -52,6 +52,8 @@ static int source_open(struct source *s, const char *in, const struct vhdx_conve
                        struct hv_err *e)
 {
     memset(s, 0, sizeof *s);
+    for (int i = 0; i < MAX_LAYERS; i++)
+        s->layer_fd[i] = -1;
     s->fd = open(in, O_RDONLY | O_CLOEXEC);
     if (s->fd < 0) {
         hv_err_file(e, in);
@@ -64,6 +66,9 @@ static int source_open(struct source *s, const char *in, const struct vhdx_conve
         s->size = vhdx_virtual_size(s->img);
         s->lss = vhdx_logical_sector_size(s->img);
         vhdx_advise_sequential(s->img);
+        int L = 0;
+        for (const vhdx *l = s->img; l && L < MAX_LAYERS; l = vhdx_parent(l), L++)
+            s->layer_fd[L] = open(vhdx_path(l), O_RDONLY | O_CLOEXEC);
         return 0;
     }
     s->size = (uint64_t)lseek(s->fd, 0, SEEK_END); /* also right for block devices */
@@ -87,6 +92,9 @@ static void source_close(struct source *s)
     hv_unmap(&s->map);
     if (s->fd >= 0)
         close(s->fd);
+    for (int i = 0; i < MAX_LAYERS; i++)
+        if (s->layer_fd[i] >= 0)
+            close(s->layer_fd[i]);
 }
 
 /* Where converted data goes. */
@@ -169,21 +177,16 @@ static int put_data(struct conv *c, const uint8_t *p, uint64_t len, uint64_t off
 {
     uint64_t i = 0;
     while (i < len) {
-        uint64_t n = len - i < PAGE ? len - i : PAGE;
-        if (all_zero(p + i, (size_t)n)) {
-            i += n;
-            continue;
-        }
-        uint64_t start = i;
-        for (i += n; i < len && i - start < WRITE_MAX; i += n) {
-            n = len - i < PAGE ? len - i : PAGE;
-            if (all_zero(p + i, (size_t)n))
-                break;
-        }
+        i += hv_zero_run(p + i, (size_t)(len - i), PAGE, 1);
+        if (i >= len)
+            break;
+        uint64_t n = len - i < WRITE_MAX ? len - i : WRITE_MAX;
+        n = hv_zero_run(p + i, (size_t)n, PAGE, 0);
         if (c->p->progress)
-            c->p->progress(off + start, c->s->size, c->p->progress_ctx);
-        if (sink_put(c->k, p + start, (size_t)(i - start), off + start, c->e) != 0)
+            c->p->progress(off + i, c->s->size, c->p->progress_ctx);
+        if (sink_put(c->k, p + i, (size_t)n, off + i, c->e) != 0)
             return -1;
+        i += n;
     }
     return 0;
 }
@@ -193,20 +196,10 @@ static int put_data(struct conv *c, const uint8_t *p, uint64_t len, uint64_t off
 static int copy_raw(struct conv *c)
 {
     struct source *s = c->s;
-    off_t pos = 0;
-    while ((uint64_t)pos < s->size) {
-        off_t data = lseek(s->fd, pos, SEEK_DATA);
-        if (data < 0 && errno == ENXIO)
-            return 0; /* only a hole remains */
-        if (data < 0)
-            data = pos; /* cannot tell: treat the rest as data */
-        off_t hole = lseek(s->fd, data, SEEK_HOLE);
-        if (hole < 0 || (uint64_t)hole > s->size)
-            hole = (off_t)s->size;
-        if (put_data(c, s->map.p + data, (uint64_t)(hole - data), (uint64_t)data) != 0)
+    uint64_t d, h;
+    for (uint64_t at = 0; hv_data_next(s->fd, at, s->size, &d, &h); at = h)
+        if (put_data(c, s->map.p + d, h - d, d) != 0)
             return -1;
-        pos = hole;
-    }
     return 0;
 }
 
@@ -217,8 +210,15 @@ static int on_run(const struct vhdx_run *run, void *ctx)
     if (run->layer < 0)
         return 0;
     const uint8_t *p = vhdx_run_data(c->s->img, run);
-    if (p)
+    int fd = run->layer < MAX_LAYERS ? c->s->layer_fd[run->layer] : -1;
+    if (p && fd < 0)
         return put_data(c, p, run->len, run->voff);
+    uint64_t end = run->file_off + run->len, d, h;
+    for (uint64_t at = run->file_off; p && hv_data_next(fd, at, end, &d, &h); at = h)
+        if (put_data(c, p + (d - run->file_off), h - d, run->voff + (d - run->file_off)) != 0)
+            return -1;
+    if (p)
+        return 0;
     for (uint64_t done = 0; done < run->len;) { /* log-extended tail: vhdx_read zero-fills */
         uint64_t n = run->len - done < BOUNCE ? run->len - done : BOUNCE;
         if (vhdx_read(c->s->img, c->bounce, (size_t)n, run->voff + done, c->e) != 0 ||
