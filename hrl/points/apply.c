@@ -12,21 +12,21 @@
 
 #include "hrl_restore.h"
 #include "hv_publish.h"
+#include "hv_zero.h"
 
 /* ---- sparse output -------------------------------------------------------
- * The builder takes whole blocks, but a restored block usually holds a few
- * KiB of log data in a 2 MiB block. Writing the whole block would cost the
- * full block size per touched block (16 GiB for a busy 16 GiB disk). This
- * hv_io sits between the builder and a fresh file: for the one block buffer
- * it is told about, it writes only the byte ranges the logs filled, leaving
- * holes (a fresh file reads zeros there; in a PARTIALLY_PRESENT block those
- * sectors are not used anyway). Any other write passes through. */
+ * A restored block usually holds a few KiB of log data in a 2 MiB block.
+ * Writing the whole block would cost the full block size per touched block
+ * (16 GiB for a busy 16 GiB disk), so the builder only allocates each block
+ * (vhdx_builder_alloc_block) and we write the byte ranges the logs filled at
+ * its file offset, leaving holes (a fresh file reads zeros there; in a
+ * PARTIALLY_PRESENT block those sectors are not used anyway). */
 struct range {
-    uint64_t start, len; /* relative to the block buffer */
+    uint64_t start, len; /* relative to the block */
     const uint8_t *src;  /* the bytes to write; NULL: the block buffer's own */
 };
 
-/* A write whose bytes stay valid until flush (they point into the mapped
+/* A write whose bytes stay valid until drained (they point into the mapped
  * logs): queued, then issued by several threads at once (the kernel copy into
  * the page cache is most of a restore's cost). */
 struct pending {
@@ -36,27 +36,18 @@ struct pending {
 };
 #define QUEUE_MAX 8192
 #define MAX_WRITERS 8
+#define WRITEBACK_STEP (32u << 20) /* start write-back this often: the final flush waits less */
 
-struct sparse_io {
-    struct hv_io io;
-    struct hv_io *inner;
-    struct pending *q; /* QUEUE_MAX entries */
+struct out_queue {
+    struct hv_io *io;  /* the new file */
+    struct pending *q; /* QUEUE_MAX entries; NULL: write at once */
     size_t nq;
     int writers;
-    const uint8_t *buf; /* the registered block buffer */
-    size_t blen;        /* its length */
-    const struct range *r;
-    size_t nr;
-    uint64_t end; /* logical end of file: max end of all writes */
+    uint64_t unkicked; /* bytes written since write-back was last started */
 };
 
-static struct sparse_io *sparse_of(struct hv_io *io)
-{
-    return io->ctx;
-}
-
 struct drain_job {
-    struct hv_io *inner;
+    struct hv_io *io;
     const struct pending *q;
     size_t from, to;
     int rc;
@@ -68,12 +59,12 @@ static void *drain_run(void *arg)
     struct drain_job *j = arg;
     j->rc = 0;
     for (size_t i = j->from; i < j->to && j->rc == 0; i++)
-        j->rc = hv_io_pwrite(j->inner, j->q[i].src, j->q[i].len, j->q[i].off, &j->err);
+        j->rc = hv_io_pwrite(j->io, j->q[i].src, j->q[i].len, j->q[i].off, &j->err);
     return NULL;
 }
 
 /* Issues every queued write (pwrite at distinct offsets is thread-safe). */
-static int sp_drain(struct sparse_io *s, struct hv_err *e)
+static int oq_drain(struct out_queue *s, struct hv_err *e)
 {
     if (!s->nq)
         return 0;
@@ -86,7 +77,7 @@ static int sp_drain(struct sparse_io *s, struct hv_err *e)
     for (int k = 0; k < nw; k++) {
         size_t from = (size_t)k * per < s->nq ? (size_t)k * per : s->nq;
         size_t to = from + per < s->nq ? from + per : s->nq;
-        job[k] = (struct drain_job){ s->inner, s->q, from, to, 0, { 0 } };
+        job[k] = (struct drain_job){ s->io, s->q, from, to, 0, { 0 } };
         if (k > 0 && from < to)
             started[k] = pthread_create(&tid[k], NULL, drain_run, &job[k]) == 0;
     }
@@ -108,75 +99,41 @@ static int sp_drain(struct sparse_io *s, struct hv_err *e)
     return rc;
 }
 
-static int sp_pread(struct hv_io *io, void *b, size_t n, uint64_t off, struct hv_err *e)
+/* Writes len bytes at file offset off: queued when they live in the logs
+ * (stable), at once when they live in a reused buffer. */
+static int oq_put(struct out_queue *s, const uint8_t *src, size_t len, uint64_t off, int stable,
+                  struct hv_err *e)
 {
-    return hv_io_pread(sparse_of(io)->inner, b, n, off, e);
-}
-
-static int sp_pwrite(struct hv_io *io, const void *b, size_t n, uint64_t off, struct hv_err *e)
-{
-    struct sparse_io *s = sparse_of(io);
-    if (off + n > s->end)
-        s->end = off + n;
-    if (!s->buf || (b != s->buf && n != s->blen))
-        return sp_drain(s, e) ? -1 : hv_io_pwrite(s->inner, b, n, off, e);
-    /* Zero-copy ranges point into the logs, not into the buffer: a builder
-     * that wrote a copy of the block would write bytes we never filled. */
-    if (b != s->buf)
-        return hv_failx(e, HV_UNSUPPORTED, "restore", "the builder wrote a copy of the block");
-    for (size_t i = 0; i < s->nr; i++) {
-        uint64_t st = s->r[i].start, len = s->r[i].len;
-        if (st >= n)
-            break;
-        if (len > n - st)
-            len = n - st;
-        if (s->r[i].src && s->q) {
-            if (s->nq == QUEUE_MAX && sp_drain(s, e) != 0)
-                return -1;
-            s->q[s->nq++] = (struct pending){ s->r[i].src, (size_t)len, off + st };
-            continue;
-        }
-        if (hv_io_pwrite(s->inner, s->buf + st, (size_t)len, off + st, e) != 0)
+    s->unkicked += len;
+    if (s->unkicked >= WRITEBACK_STEP) {
+        if (oq_drain(s, e) != 0)
             return -1;
+        hv_io_writeback(s->io, 0, 0);
+        s->unkicked = 0;
     }
+    if (!stable || !s->q)
+        return hv_io_pwrite(s->io, src, len, off, e);
+    if (s->nq == QUEUE_MAX && oq_drain(s, e) != 0)
+        return -1;
+    s->q[s->nq++] = (struct pending){ src, len, off };
     return 0;
 }
 
-static int sp_flush(struct hv_io *io, struct hv_err *e)
+/* Allocates block blk in the builder and writes ranges r[0..nr) of it (from
+ * the logs, or from buf when a range has no src). */
+static int put_ranges(vhdx_builder *b, struct out_queue *oq, uint64_t blk, const uint8_t *bm,
+                      const uint8_t *buf, const struct range *r, size_t nr, struct hv_err *e)
 {
-    struct sparse_io *s = sparse_of(io);
-    uint64_t size;
-    if (sp_drain(s, e) != 0 || hv_io_size(s->inner, &size, e) != 0)
+    uint64_t at;
+    if (vhdx_builder_alloc_block(b, blk, bm, &at, e) != 0)
         return -1;
-    if (size < s->end && hv_io_truncate(s->inner, s->end, e) != 0)
-        return -1; /* trailing hole: make the file as long as written */
-    return hv_io_flush(s->inner, e);
-}
-
-static int sp_truncate(struct hv_io *io, uint64_t size, struct hv_err *e)
-{
-    if (sp_drain(sparse_of(io), e) != 0)
-        return -1;
-    sparse_of(io)->end = size;
-    return hv_io_truncate(sparse_of(io)->inner, size, e);
-}
-
-static int sp_size(struct hv_io *io, uint64_t *size, struct hv_err *e)
-{
-    struct sparse_io *s = sparse_of(io);
-    if (hv_io_size(s->inner, size, e) != 0)
-        return -1;
-    if (*size < s->end)
-        *size = s->end;
+    for (size_t i = 0; at && i < nr; i++)
+        if (oq_put(oq, r[i].src ? r[i].src : buf + r[i].start, (size_t)r[i].len, at + r[i].start,
+                   r[i].src != NULL, e) != 0)
+            return -1;
     return 0;
 }
 
-static void sp_close(struct hv_io *io)
-{
-    (void)io; /* owned by restore(), closed there */
-}
-
-static const struct hv_io_ops sparse_ops = { sp_pread, sp_pwrite, sp_flush, sp_truncate, sp_size, sp_close };
 
 /* ---- shared ---------------------------------------------------------------- */
 
@@ -251,7 +208,7 @@ static uint64_t fill_block(const struct hrl_plan *plan, const struct hrl_write *
 
 /* ---- restore --------------------------------------------------------------- */
 
-static int restore_diff(vhdx_builder *b, struct sparse_io *sp, const struct hrl_plan *plan,
+static int restore_diff(vhdx_builder *b, struct out_queue *oq, const struct hrl_plan *plan,
                         const struct hrl_write *w, uint64_t vsize, uint32_t sector,
                         const struct hrl_progress *pr, struct hrl_restore_stats *st, struct hv_err *e)
 {
@@ -274,14 +231,8 @@ static int restore_diff(vhdx_builder *b, struct sparse_io *sp, const struct hrl_
         size_t nr;
         memset(bm, 0, nsec / 8 + 1);
         uint64_t filled = fill_block(plan, w, &i, bstart, bend, buf, bm, sector, r, &nr);
-        sp->buf = buf;
-        sp->blen = (size_t)(bend - bstart);
-        sp->r = r;
-        sp->nr = nr;
         int full = filled == bend - bstart;
-        int prc = vhdx_builder_put_block(b, blk, buf, full ? NULL : bm, e);
-        sp->buf = NULL;
-        if (prc != 0)
+        if (put_ranges(b, oq, blk, full ? NULL : bm, buf, r, nr, e) != 0)
             goto out;
         if (full)
             st->blocks_full++;
@@ -300,24 +251,20 @@ out:
 }
 
 /* Lists the 4 KiB pages of buf[0..len) that are not all zero, merged into
- * ranges, so the sparse writer leaves holes for the zero ones. */
-#define PAGE 4096u
+ * ranges, so the zero ones stay holes. */
 static size_t nonzero_ranges(const uint8_t *buf, size_t len, struct range *r)
 {
     size_t nr = 0;
-    for (size_t at = 0; at < len; at += PAGE) {
-        size_t n = len - at < PAGE ? len - at : PAGE;
-        if (hv_is_zero(buf + at, n))
-            continue;
-        if (nr && r[nr - 1].start + r[nr - 1].len == at)
-            r[nr - 1].len += n;
-        else
-            r[nr++] = (struct range){ at, n, NULL };
+    for (size_t at = hv_zero_run(buf, len, HV_ZERO_UNIT, 1); at < len;) {
+        size_t n = hv_zero_run(buf + at, len - at, HV_ZERO_UNIT, 0);
+        r[nr++] = (struct range){ at, n, NULL };
+        at += n;
+        at += hv_zero_run(buf + at, len - at, HV_ZERO_UNIT, 1);
     }
     return nr;
 }
 
-static int restore_flat(vhdx_builder *b, struct sparse_io *sp, const struct hv_digest_source *base,
+static int restore_flat(vhdx_builder *b, struct out_queue *oq, const struct hv_digest_source *base,
                         const struct hrl_plan *plan,
                         const struct hrl_write *w, uint64_t vsize, const struct hrl_progress *pr,
                         struct hrl_restore_stats *st, struct hv_err *e)
@@ -346,13 +293,7 @@ static int restore_flat(vhdx_builder *b, struct sparse_io *sp, const struct hv_d
             fill_block(plan, w, &i, bstart, bend, buf, NULL, 512, r, &nr);
         size_t nz = nonzero_ranges(buf, len, r);
         if (nz) {
-            sp->buf = buf;
-            sp->blen = len;
-            sp->r = r;
-            sp->nr = nz;
-            int prc = vhdx_builder_put_block(b, blk, buf, NULL, e);
-            sp->buf = NULL;
-            if (prc != 0)
+            if (put_ranges(b, oq, blk, NULL, buf, r, nz, e) != 0)
                 goto out;
             if (touched)
                 st->blocks_full++;
@@ -415,18 +356,15 @@ int hrl_restore(vhdx *base, const char *base_path, const hrl_set *set, size_t po
         goto out;
     have_tmp = 1;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    struct sparse_io sp = { { &sparse_ops, NULL, "" }, inner, malloc(QUEUE_MAX * sizeof(struct pending)), 0,
-                            ncpu < 1 ? 1 : ncpu > MAX_WRITERS ? MAX_WRITERS : (int)ncpu,
-                            NULL, 0, NULL, 0, 0 };
-    queue = sp.q; /* NULL (no memory): every write is issued at once instead */
-    sp.io.ctx = &sp;
-    snprintf(sp.io.path, sizeof sp.io.path, "%s", inner->path);
-    if (vhdx_builder_begin_io(&sp.io, &bp, &b, e) != 0)
+    struct out_queue oq = { inner, malloc(QUEUE_MAX * sizeof(struct pending)), 0,
+                            ncpu < 1 ? 1 : ncpu > MAX_WRITERS ? MAX_WRITERS : (int)ncpu, 0 };
+    queue = oq.q; /* NULL (no memory): every write is issued at once instead */
+    if (vhdx_builder_begin_io(inner, &bp, &b, e) != 0)
         goto out;
     int wrc = (flags & HRL_RESTORE_FLATTEN)
-                  ? restore_flat(b, &sp, &src.src, &plan, w, vsize, pr, st, e)
-                  : restore_diff(b, &sp, &plan, w, vsize, sector, pr, st, e);
-    if (wrc != 0)
+                  ? restore_flat(b, &oq, &src.src, &plan, w, vsize, pr, st, e)
+                  : restore_diff(b, &oq, &plan, w, vsize, sector, pr, st, e);
+    if (wrc != 0 || oq_drain(&oq, e) != 0)
         goto out;
     vhdx_builder *fb = b;
     b = NULL;

@@ -85,6 +85,16 @@ HVK_API int vhdx_builder_begin_io(struct hv_io *io,
 HVK_API int vhdx_builder_put_block(vhdx_builder *b, uint64_t index, const void *data,
                                    const uint8_t *bitmap, struct hv_err *err);
 
+/*! vhdx_builder_alloc_block() :
+ *  Zero-copy put_block(): allocates payload block `index` (state and bitmap
+ *  as for put_block()) and sets *file_off to where its bytes go, for a caller
+ *  that writes them itself through the io given to vhdx_builder_begin_io(),
+ *  only where it has data: bytes it never writes read as zeros. *file_off is
+ *  0 when nothing is stored (a bitmap with no bit set: NOT_PRESENT).
+ *  @return 0, or -1 with `err`. */
+HVK_API int vhdx_builder_alloc_block(vhdx_builder *b, uint64_t index, const uint8_t *bitmap,
+                                     uint64_t *file_off, struct hv_err *err);
+
 /*! vhdx_builder_write() :
  *  Streams virtual bytes [off, off+len) into FULLY_PRESENT blocks, allocating
  *  each block on its first write; bytes never written read as zeros. For

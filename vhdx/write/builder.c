@@ -219,9 +219,10 @@ static int merge_bitmap(vhdx_builder *b, uint64_t index, const uint8_t *bitmap, 
     return 2;
 }
 
-int vhdx_builder_put_block(vhdx_builder *b, uint64_t index, const void *data, const uint8_t *bitmap,
-                           struct hv_err *e)
+int vhdx_builder_alloc_block(vhdx_builder *b, uint64_t index, const uint8_t *bitmap,
+                             uint64_t *file_off, struct hv_err *e)
 {
+    *file_off = 0;
     if (check_index(b, index, e) != 0)
         return -1;
     unsigned state = VHDX_BLOCK_FULLY_PRESENT;
@@ -240,13 +241,21 @@ int vhdx_builder_put_block(vhdx_builder *b, uint64_t index, const void *data, co
     if (b->type == VHDX_TYPE_FIXED) {
         at = b->data_start + index * b->g.block_size;
     } else {
-        at = b->eof;
+        at = b->eof; /* bytes never written stay a hole: zeros */
         b->eof += b->g.block_size;
     }
-    if (payload_pwrite(b, data, (size_t)block_bytes(b, index), at, e) != 0)
-        return -1;
     b->bat[bat_payload_index(&b->g, index)] = bat_entry_make(state, at);
+    *file_off = at;
     return 0;
+}
+
+int vhdx_builder_put_block(vhdx_builder *b, uint64_t index, const void *data, const uint8_t *bitmap,
+                           struct hv_err *e)
+{
+    uint64_t at;
+    if (vhdx_builder_alloc_block(b, index, bitmap, &at, e) != 0)
+        return -1;
+    return at ? payload_pwrite(b, data, (size_t)block_bytes(b, index), at, e) : 0;
 }
 
 /* File offset of block `index`, allocating it FULLY_PRESENT on first use. */
