@@ -2,9 +2,11 @@
  * standard output.
  *
  * Fast path: runs from vhdx_map(). When stdout is a regular file positioned at
- * its end, present runs become jobs copied by a few threads in parallel with
- * copy_file_range at explicit offsets (pread/pwrite from the mapping as the
- * fallback), zero runs stay holes, and ftruncate sets the final size.
+ * its end, the data of present runs (the holes the layer's file has inside
+ * them skipped, hv_data_next) becomes jobs copied by a few threads in
+ * parallel with copy_file_range at explicit offsets (pwrite from the mapping
+ * as the fallback); zero runs, holes and all-zero pages stay holes, and
+ * ftruncate sets the final size.
  * Otherwise (pipes) present runs (contiguous runs coalesced) are copied in the kernel with copy_file_range (regular-file output) or
  * sendfile (pipes), falling back to write() straight from the read-only
  * mapping; zero runs come
@@ -56,6 +58,37 @@ struct pool {
     int out_fd;
 };
 
+/* Copies len bytes (mapped at p, at in_off of in_fd) to out_off: in the
+ * kernel when it can, else pwrite from the mapping. Returns 0 or an errno. */
+static int copy_piece(int in_fd, int out_fd, const uint8_t *p, uint64_t in_off, uint64_t out_off,
+                      uint64_t len)
+{
+    loff_t in = (loff_t)in_off, out = (loff_t)out_off;
+    uint64_t left = len;
+    while (left > 0 && in_fd >= 0) {
+        ssize_t w = copy_file_range(in_fd, &in, out_fd, &out, (size_t)left, 0);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break; /* unsupported here: pwrite the rest */
+        left -= (uint64_t)w;
+    }
+    p += len - left;
+    while (left > 0) {
+        ssize_t w = pwrite(out_fd, p, left > (1u << 30) ? (1u << 30) : (size_t)left, out);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? errno : EIO;
+        p += w;
+        out += w;
+        left -= (uint64_t)w;
+    }
+    return 0;
+}
+
+/* One job: its all-zero pages (hv_zero_run on the mapping, which the copy
+ * then finds in the page cache) stay holes; the rest is copied. */
 static void *worker(void *arg)
 {
     struct pool *pl = arg;
@@ -64,29 +97,18 @@ static void *worker(void *arg)
         if (i >= pl->n || atomic_load(&pl->err))
             return NULL;
         struct job *j = &pl->jobs[i];
-        loff_t in = (loff_t)j->in_off, out = (loff_t)j->out_off;
-        uint64_t left = j->len;
-        while (left > 0 && j->in_fd >= 0) {
-            ssize_t w = copy_file_range(j->in_fd, &in, pl->out_fd, &out, (size_t)left, 0);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                break; /* unsupported here: pwrite the rest */
-            left -= (uint64_t)w;
-        }
-        const uint8_t *p = j->p + (j->len - left);
-        while (left > 0) {
-            ssize_t w = pwrite(pl->out_fd, p, left > (1u << 30) ? (1u << 30) : (size_t)left, out);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
+        for (uint64_t at = 0; at < j->len;) {
+            at += hv_zero_run(j->p + at, (size_t)(j->len - at), HV_ZERO_UNIT, 1);
+            uint64_t n = hv_zero_run(j->p + at, (size_t)(j->len - at), HV_ZERO_UNIT, 0);
+            int err = n ? copy_piece(j->in_fd, pl->out_fd, j->p + at, j->in_off + at,
+                                     j->out_off + at, n)
+                        : 0;
+            if (err) {
                 int zero = 0;
-                atomic_compare_exchange_strong(&pl->err, &zero, w < 0 ? errno : EIO);
+                atomic_compare_exchange_strong(&pl->err, &zero, err);
                 return NULL;
             }
-            p += w;
-            out += w;
-            left -= (uint64_t)w;
+            at += n;
         }
     }
 }
