@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,17 @@ static int copy_piece(int in_fd, int out_fd, const uint8_t *p, uint64_t in_off, 
     return 0;
 }
 
+/* Drops the whole pages of [p, p+len) from this process's mapping once
+ * copied (they stay in the page cache), so peak memory does not grow with
+ * the size of the disk. */
+static void release(const uint8_t *p, uint64_t len)
+{
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1), b = ((uintptr_t)p + len) & ~(pg - 1);
+    if (b > a)
+        (void)madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
 /* One job: its all-zero pages (hv_zero_run on the mapping, which the copy
  * then finds in the page cache) stay holes; the rest is copied. */
 static void *worker(void *arg)
@@ -110,6 +122,7 @@ static void *worker(void *arg)
             }
             at += n;
         }
+        release(j->p, j->len);
     }
 }
 

@@ -56,3 +56,11 @@ void vhdx_bat_entry_encode(uint64_t v, uint8_t *buf)
 {
     put_le64(buf, v);
 }
+
+uint64_t vhdx_bat_zero_run(struct hv_span bat, uint64_t index, uint64_t end)
+{
+    if (end > bat.len / 8 || index >= end)
+        return 0;
+    /* 64 entries per zero check: a cache line's worth of calls per 512 bytes */
+    return hv_zero_run(bat.p + index * 8, (size_t)((end - index) * 8), 512, 1) / 8;
+}

@@ -112,6 +112,12 @@ int vhdx_bat_scan(const struct vhdx *img, vhdx_scan_fn fn, void *ctx)
     uint32_t pos = 0; /* position in the chunk: avoids a division per entry */
     for (uint64_t i = 0; i < g->total_entries && !oom; i++) {
         uint64_t v = vhdx_bat(img, i);
+        uint64_t z = v ? 0 : vhdx_bat_zero_run(img->bat, i, g->total_entries);
+        if (z > 1) { /* a sparse stretch: nothing allocated, nothing to check */
+            pos = (uint32_t)((pos + z) % per);
+            i += z - 1;
+            continue;
+        }
         int is_sb = pos == g->chunk_ratio;
         pos = is_sb ? 0 : pos + 1;
         unsigned st = bat_state(v);

@@ -754,6 +754,21 @@ const void *vhdx_run_data(const vhdx *img, const struct vhdx_run *run)
 
 /* ------------------------------------------------------------ info */
 
+/* Counts z all-zero BAT entries as vhdx_get_info's loop would one by one:
+ * with the chunk position at *pos, (*pos + z) / (ratio + 1) of them are
+ * bitmap entries; payload entries past the last block are not counted. */
+static void count_zero_entries(const struct vhdx_geom *g, uint64_t z, uint32_t *pos, uint64_t *b,
+                               struct vhdx_info *o)
+{
+    uint64_t per = (uint64_t)g->chunk_ratio + 1;
+    uint64_t nsb = (*pos + z) / per, npay = z - nsb;
+    *pos = (uint32_t)((*pos + z) % per);
+    o->sb_states[0] += nsb;
+    uint64_t left = *b < g->data_blocks ? g->data_blocks - *b : 0;
+    o->payload_states[0] += npay < left ? npay : left;
+    *b += npay;
+}
+
 int vhdx_get_info(const vhdx *img, struct vhdx_info *o)
 {
     if (!img || !o)
@@ -795,6 +810,12 @@ int vhdx_get_info(const vhdx *img, struct vhdx_info *o)
     uint64_t b = 0;
     for (uint64_t i = 0; i < g->total_entries; i++) {
         uint64_t v = vhdx_bat(img, i);
+        uint64_t z = v ? 0 : vhdx_bat_zero_run(img->bat, i, g->total_entries);
+        if (z > 1) { /* a sparse stretch, counted at once */
+            count_zero_entries(g, z, &pos, &b, o);
+            i += z - 1;
+            continue;
+        }
         unsigned st = bat_state(v);
         if (pos == g->chunk_ratio) {
             pos = 0;
