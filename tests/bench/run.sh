@@ -116,6 +116,7 @@ EOF
   done
   touch .ready-$SIZE_M-$RSIZE_G-$LOGS_M
 fi
+[ "${GEN_ONLY:-0}" = 1 ] && exit 0   # GEN_ONLY=1: only make the inputs
 cat ./*.vhdx src.raw base.raw logs/* changed.bin >/dev/null   # warm caches
 
 # ---------------------------------------------------------------- timing

@@ -172,21 +172,44 @@ struct conv {
 };
 
 /* Writes the non-zero pages of the len bytes at p (virtual offset off),
- * contiguous ones coalesced into writes of up to WRITE_MAX. */
-static int put_data(struct conv *c, const uint8_t *p, uint64_t len, uint64_t off)
+ * contiguous ones coalesced into one write (len is at most WRITE_MAX). */
+static int put_window(struct conv *c, const uint8_t *p, uint64_t len, uint64_t off)
 {
     uint64_t i = 0;
     while (i < len) {
         i += hv_zero_run(p + i, (size_t)(len - i), PAGE, 1);
         if (i >= len)
             break;
-        uint64_t n = len - i < WRITE_MAX ? len - i : WRITE_MAX;
-        n = hv_zero_run(p + i, (size_t)n, PAGE, 0);
+        uint64_t n = hv_zero_run(p + i, (size_t)(len - i), PAGE, 0);
         if (c->p->progress)
             c->p->progress(off + i, c->s->size, c->p->progress_ctx);
         if (sink_put(c->k, p + i, (size_t)n, off + i, c->e) != 0)
             return -1;
         i += n;
+    }
+    return 0;
+}
+
+/* Drops the whole pages of [p, p+len) from this process's view of the
+ * (shared, read-only) input mapping once written: they stay in the page
+ * cache, and peak memory does not grow with the size of the disk. */
+static void release(const uint8_t *p, uint64_t len)
+{
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1), b = ((uintptr_t)p + len) & ~(pg - 1);
+    if (b > a)
+        (void)madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+/* put_window() over mapped input, WRITE_MAX at a time, releasing each. */
+static int put_data(struct conv *c, const uint8_t *p, uint64_t len, uint64_t off, int mapped)
+{
+    for (uint64_t w = 0; w < len; w += WRITE_MAX) {
+        uint64_t n = len - w < WRITE_MAX ? len - w : WRITE_MAX;
+        if (put_window(c, p + w, n, off + w) != 0)
+            return -1;
+        if (mapped)
+            release(p + w, n);
     }
     return 0;
 }
@@ -198,7 +221,7 @@ static int copy_raw(struct conv *c)
     struct source *s = c->s;
     uint64_t d, h;
     for (uint64_t at = 0; hv_data_next(s->fd, at, s->size, &d, &h); at = h)
-        if (put_data(c, s->map.p + d, h - d, d) != 0)
+        if (put_data(c, s->map.p + d, h - d, d, 1) != 0)
             return -1;
     return 0;
 }
@@ -212,17 +235,17 @@ static int on_run(const struct vhdx_run *run, void *ctx)
     const uint8_t *p = vhdx_run_data(c->s->img, run);
     int fd = run->layer < MAX_LAYERS ? c->s->layer_fd[run->layer] : -1;
     if (p && fd < 0)
-        return put_data(c, p, run->len, run->voff);
+        return put_data(c, p, run->len, run->voff, 1);
     uint64_t end = run->file_off + run->len, d, h;
     for (uint64_t at = run->file_off; p && hv_data_next(fd, at, end, &d, &h); at = h)
-        if (put_data(c, p + (d - run->file_off), h - d, run->voff + (d - run->file_off)) != 0)
+        if (put_data(c, p + (d - run->file_off), h - d, run->voff + (d - run->file_off), 1) != 0)
             return -1;
     if (p)
         return 0;
     for (uint64_t done = 0; done < run->len;) { /* log-extended tail: vhdx_read zero-fills */
         uint64_t n = run->len - done < BOUNCE ? run->len - done : BOUNCE;
         if (vhdx_read(c->s->img, c->bounce, (size_t)n, run->voff + done, c->e) != 0 ||
-            put_data(c, c->bounce, n, run->voff + done) != 0)
+            put_data(c, c->bounce, n, run->voff + done, 0) != 0)
             return -1;
         done += n;
     }
