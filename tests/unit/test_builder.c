@@ -120,6 +120,16 @@ static void test_child_states(void **state)
     assert_int_equal(vhdx_builder_put_block(b, 5, blk, bits, &e), 0);
     memcpy(want + 5 * MB, blk, 8 * 512);
     memcpy(want + 5 * MB + 100 * 512, blk + 100 * 512, 512);
+    /* zero-copy allocation: no bit set stores nothing (block 6 reads the
+     * parent); block 7 allocated but never written reads zeros */
+    uint64_t at;
+    uint8_t none[MB / 512 / 8] = { 0 };
+    assert_int_equal(vhdx_builder_alloc_block(b, 6, none, &at, &e), 0);
+    assert_int_equal(at, 0);
+    assert_int_equal(vhdx_builder_alloc_block(b, 7, NULL, &at, &e), 0);
+    assert_true(at >= MB && at % MB == 0);
+    memset(want + 7 * MB, 0, MB);
+    assert_int_equal(vhdx_builder_alloc_block(b, 7, NULL, &at, &e), -1);
     /* misuse is refused */
     assert_int_equal(vhdx_builder_put_block(b, 1, blk, NULL, &e), -1);
     assert_int_equal(e.code, HV_USAGE);

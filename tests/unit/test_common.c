@@ -14,6 +14,68 @@
 #include "hv_crc.h"
 #include "hv_err.h"
 #include "hv_guid.h"
+#include "hv_zero.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+/* The one zero check: every position of a non-zero byte, every length,
+ * unaligned starts; and page runs as the sparse writers use them. */
+static void test_zero(void **state)
+{
+    (void)state;
+    uint8_t *b = calloc(1, 3 * 4096 + 64);
+    assert_non_null(b);
+    for (size_t off = 0; off < 9; off++)
+        for (size_t n = 0; n < 600; n++) {
+            assert_true(hv_is_zero(b + off, n));
+            for (size_t at = 0; at < n; at += (n < 80 ? 1 : 37)) {
+                b[off + at] = 0x80;
+                assert_false(hv_is_zero(b + off, n));
+                b[off + at] = 0;
+            }
+        }
+    b[4096 + 100] = 1;  /* page 1 holds data */
+    b[3 * 4096 + 5] = 1; /* the short last unit too */
+    assert_int_equal(hv_zero_run(b, 3 * 4096 + 64, 4096, 1), 4096);
+    assert_int_equal(hv_zero_run(b + 4096, 2 * 4096 + 64, 4096, 0), 4096);
+    assert_int_equal(hv_zero_run(b + 2 * 4096, 4096 + 64, 4096, 1), 4096);
+    assert_int_equal(hv_zero_run(b + 3 * 4096, 64, 4096, 0), 64);
+    assert_int_equal(hv_zero_run(b, 0, 4096, 1), 0);
+    free(b);
+}
+
+/* hv_data_next on a file with a hole between two data extents (file systems
+ * without SEEK_HOLE report one extent: then only the bounds are checked). */
+static void test_data_next(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/hvk-zero-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    uint8_t blk[4096];
+    memset(blk, 7, sizeof blk);
+    assert_int_equal(pwrite(fd, blk, sizeof blk, 0), 4096);
+    assert_int_equal(pwrite(fd, blk, sizeof blk, 1 << 20), 4096);
+    assert_int_equal(ftruncate(fd, 2 << 20), 0);
+    uint64_t d, h;
+    assert_int_equal(hv_data_next(fd, 0, 2 << 20, &d, &h), 1);
+    assert_int_equal(d, 0);
+    int holes = h == 4096;
+    assert_true(h == 4096 || h == (2u << 20));
+    if (holes) {
+        assert_int_equal(hv_data_next(fd, 4096, 2 << 20, &d, &h), 1);
+        assert_int_equal(d, 1 << 20);
+        assert_int_equal(h, (1 << 20) + 4096);
+        assert_int_equal(hv_data_next(fd, h, 2 << 20, &d, &h), 0);  /* trailing hole */
+        assert_int_equal(hv_data_next(fd, 4096, 8192, &d, &h), 0);     /* inside the hole */
+        assert_int_equal(hv_data_next(fd, 100, 200, &d, &h), 1);      /* clipped */
+        assert_int_equal(d, 100);
+        assert_int_equal(h, 200);
+    }
+    close(fd);
+}
 
 static void test_span_bounds(void **state)
 {
@@ -137,7 +199,8 @@ int main(void)
         cmocka_unit_test(test_span_bounds), cmocka_unit_test(test_le),
         cmocka_unit_test(test_crc32c),      cmocka_unit_test(test_guid),
         cmocka_unit_test(test_err_format),  cmocka_unit_test(test_grow),
-        cmocka_unit_test(test_parallel_for),
+        cmocka_unit_test(test_parallel_for), cmocka_unit_test(test_zero),
+        cmocka_unit_test(test_data_next),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
