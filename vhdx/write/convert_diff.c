@@ -7,16 +7,9 @@
 #include <string.h>
 
 #include "disksrc.h"
+#include "hv_zero.h"
 #include "vhdx_ops.h"
 #include "write_int.h"
-
-static int all_zero(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i])
-            return 0;
-    return 1;
-}
 
 /* Block b of the child: skip, ZERO or stored. */
 static int put_diff(vhdx_builder *b, struct disksrc *in, struct disksrc *par, uint64_t blk,
@@ -35,7 +28,7 @@ static int put_diff(vhdx_builder *b, struct disksrc *in, struct disksrc *par, ui
         memset(bp, 0, n);
     if (memcmp(bi, bp, n) == 0)
         return 0;
-    if (all_zero(bi, n)) {
+    if (hv_is_zero(bi, n)) {
         r->blocks_zero++;
         return vhdx_builder_put_zero(b, blk, e);
     }
