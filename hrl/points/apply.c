@@ -3,7 +3,6 @@
  * libvhdx only (vhdx.h, vhdx_write.h, hv_io.h). */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "hrl_restore.h"
+#include "hv_pool.h"
 #include "hv_publish.h"
 #include "hv_zero.h"
 
@@ -54,47 +54,33 @@ struct drain_job {
     struct hv_err err;
 };
 
-static void *drain_run(void *arg)
+static void drain_run(void *ctx, size_t k)
 {
-    struct drain_job *j = arg;
+    struct drain_job *j = &((struct drain_job *)ctx)[k];
     j->rc = 0;
     for (size_t i = j->from; i < j->to && j->rc == 0; i++)
         j->rc = hv_io_pwrite(j->io, j->q[i].src, j->q[i].len, j->q[i].off, &j->err);
-    return NULL;
 }
 
-/* Issues every queued write (pwrite at distinct offsets is thread-safe). */
+/* Issues every queued write, in one slice per writer thread (pwrite at
+ * distinct offsets is thread-safe). */
 static int oq_drain(struct out_queue *s, struct hv_err *e)
 {
     if (!s->nq)
         return 0;
     struct drain_job job[MAX_WRITERS];
-    pthread_t tid[MAX_WRITERS];
-    int started[MAX_WRITERS] = { 0 };
     int nw = s->writers < 1 ? 1 : s->writers > MAX_WRITERS ? MAX_WRITERS : s->writers;
-    memset(job, 0, sizeof job);
     size_t per = (s->nq + (size_t)nw - 1) / (size_t)nw;
     for (int k = 0; k < nw; k++) {
         size_t from = (size_t)k * per < s->nq ? (size_t)k * per : s->nq;
         size_t to = from + per < s->nq ? from + per : s->nq;
         job[k] = (struct drain_job){ s->io, s->q, from, to, 0, { 0 } };
-        if (k > 0 && from < to)
-            started[k] = pthread_create(&tid[k], NULL, drain_run, &job[k]) == 0;
     }
-    drain_run(&job[0]);
-    int rc = job[0].rc;
-    if (rc)
-        *e = job[0].err;
-    for (int k = 1; k < nw; k++) {
-        if (started[k])
-            pthread_join(tid[k], NULL);
-        else
-            drain_run(&job[k]);
-        if (job[k].rc && !rc) {
-            rc = job[k].rc;
+    hv_parallel_for((size_t)nw, (unsigned)nw, drain_run, job);
+    int rc = 0;
+    for (int k = 0; k < nw && !rc; k++)
+        if ((rc = job[k].rc) != 0)
             *e = job[k].err;
-        }
-    }
     s->nq = 0;
     return rc;
 }

@@ -17,7 +17,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -27,6 +26,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hv_pool.h"
 #include "hv_zero.h"
 #include "vhdx.h"
 #include "cmds.h"
@@ -54,7 +54,6 @@ struct job {
 struct pool {
     struct job *jobs;
     size_t n;
-    atomic_size_t next;
     atomic_int err; /* first errno */
     int out_fd;
 };
@@ -100,47 +99,33 @@ static void release(const uint8_t *p, uint64_t len)
 }
 
 /* One job: its all-zero pages (hv_zero_run on the mapping, which the copy
- * then finds in the page cache) stay holes; the rest is copied. */
-static void *worker(void *arg)
+ * then finds in the page cache) stay holes; the rest is copied. After the
+ * first error the remaining jobs are skipped. */
+static void copy_job(void *ctx, size_t i)
 {
-    struct pool *pl = arg;
-    for (;;) {
-        size_t i = atomic_fetch_add(&pl->next, 1);
-        if (i >= pl->n || atomic_load(&pl->err))
-            return NULL;
-        struct job *j = &pl->jobs[i];
-        for (uint64_t at = 0; at < j->len;) {
-            at += hv_zero_run(j->p + at, (size_t)(j->len - at), HV_ZERO_UNIT, 1);
-            uint64_t n = hv_zero_run(j->p + at, (size_t)(j->len - at), HV_ZERO_UNIT, 0);
-            int err = n ? copy_piece(j->in_fd, pl->out_fd, j->p + at, j->in_off + at,
-                                     j->out_off + at, n)
-                        : 0;
-            if (err) {
-                int zero = 0;
-                atomic_compare_exchange_strong(&pl->err, &zero, err);
-                return NULL;
-            }
-            at += n;
+    struct pool *pl = ctx;
+    if (atomic_load(&pl->err))
+        return;
+    struct job *j = &pl->jobs[i];
+    for (uint64_t at = 0; at < j->len;) {
+        at += hv_zero_run(j->p + at, (size_t)(j->len - at), HV_ZERO_UNIT, 1);
+        uint64_t n = hv_zero_run(j->p + at, (size_t)(j->len - at), HV_ZERO_UNIT, 0);
+        int err = n ? copy_piece(j->in_fd, pl->out_fd, j->p + at, j->in_off + at, j->out_off + at, n)
+                    : 0;
+        if (err) {
+            int zero = 0;
+            atomic_compare_exchange_strong(&pl->err, &zero, err);
+            return;
         }
-        release(j->p, j->len);
+        at += n;
     }
+    release(j->p, j->len);
 }
 
 /* Runs the queued jobs on THREADS threads; returns 0 or an errno. */
 static int run_pool(struct pool *pl)
 {
-    if (pl->n == 0)
-        return 0;
-    atomic_store(&pl->next, 0);
-    pthread_t t[THREADS];
-    int started = 0;
-    for (; started < THREADS; started++)
-        if (pthread_create(&t[started], NULL, worker, pl) != 0)
-            break;
-    if (started == 0)
-        worker(pl);
-    for (int i = 0; i < started; i++)
-        pthread_join(t[i], NULL);
+    hv_parallel_for(pl->n, THREADS, copy_job, pl);
     pl->n = 0;
     return atomic_load(&pl->err);
 }
