@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hv_array.h"
 #include "write_int.h"
 
 #define COPY_CHUNK (1024 * 1024)
@@ -35,14 +36,10 @@ static int collect(const struct vhdx_run *run, void *ctx)
     struct runs *rs = ctx;
     if (run->layer != 0 && run->layer != VHDX_LAYER_ZERO)
         return 0; /* NOT_PRESENT in the child: the parent's data stays */
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 64;
-        struct vhdx_run *p = realloc(rs->r, cap * sizeof *p);
-        if (!p)
-            return -1;
-        rs->r = p;
-        rs->cap = cap;
-    }
+    struct vhdx_run *p = hv_grow(rs->r, &rs->cap, rs->n + 1, sizeof *p);
+    if (!p)
+        return -1;
+    rs->r = p;
     rs->r[rs->n++] = *run;
     return 0;
 }
