@@ -29,7 +29,7 @@ static uint32_t put_entry(uint64_t pos, uint64_t seq, uint32_t tail, const struc
     uint32_t ndesc = (target ? 1 : 0) + (zero_off ? 1 : 0);
     uint32_t len = 4096 * (1 + (target ? 1 : 0));
     uint8_t *e = calloc(1, len);
-    struct vhdx_log_entry h = { 0, len, tail, seq, ndesc, *g, 4 * MiB, 4 * MiB };
+    struct vhdx_log_entry h = { 0, len, tail, seq, ndesc, *g, 4 * MiB, 8 * MiB };
     vhdx_log_entry_header_encode(&h, e);
     uint32_t d = 0;
     if (target) {
@@ -103,6 +103,70 @@ static void test_entry_rules(void **state)
     put_le32(ring + LE_OFF_ENTRY_LENGTH, 3 * 4096);
     vhdx_log_entry_seal(ring, 3 * 4096);
     assert_int_equal(vhdx_log_entry_parse(hv_span_make(ring, 3 * 4096, 0), &G1, &h, &e), 0);
+}
+
+/* A descriptor reaching past the entry's LastFileOffset invalidates it. */
+static void test_beyond_last(void **state)
+{
+    (void)state;
+    guids();
+    memset(ring, 0, sizeof ring);
+    uint32_t len = put_entry(0, 7, 0, &G1, 8 * MiB - 4096, 0x5A, 0);
+    struct vhdx_log_entry h;
+    struct hv_err e;
+    assert_int_equal(vhdx_log_entry_parse(hv_span_make(ring, len, 0), &G1, &h, &e), 0);
+    len = put_entry(0, 7, 0, &G1, 8 * MiB, 0x5A, 0);
+    assert_int_equal(vhdx_log_entry_parse(hv_span_make(ring, len, 0), &G1, &h, &e), -1);
+    assert_non_null(strstr(e.msg, "beyond the entry's last file offset 0x800000"));
+    len = put_entry(0, 7, 0, &G1, 0, 0, 8 * MiB - 4096); /* 8 KiB of zeros: 4 KiB too far */
+    assert_int_equal(vhdx_log_entry_parse(hv_span_make(ring, len, 0), &G1, &h, &e), -1);
+}
+
+/* The flattened overlay equals applying every operation in order (a page
+ * map computed naively), for random overlapping data pages and zero runs. */
+static void test_overlay_random(void **state)
+{
+    (void)state;
+    enum { PAGES = 64, OPS = 400 };
+    static uint8_t pagebuf[OPS][4096];
+    int naive[PAGES]; /* -1: untouched, -2: zeros, else op index of the data */
+    uint32_t seed = 12345;
+    for (int round = 0; round < 20; round++) {
+        struct vhdx_overlay ov = { 0 };
+        ov.ops = calloc(OPS, sizeof *ov.ops);
+        ov.zeros = calloc(OPS, sizeof *ov.zeros);
+        for (int p = 0; p < PAGES; p++)
+            naive[p] = -1;
+        for (int i = 0; i < OPS; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned at = (seed >> 8) % PAGES;
+            if ((seed >> 20) & 1) {
+                memset(pagebuf[i], i & 0xFF, 4096);
+                ov.ops[ov.n++] = (struct ov_op){ (uint64_t)at * 4096, 4096, pagebuf[i], (size_t)i };
+                naive[at] = i;
+            } else {
+                unsigned n = 1 + (seed >> 24) % (PAGES - at);
+                ov.zeros[ov.nz++] = (struct ov_op){ (uint64_t)at * 4096, (uint64_t)n * 4096, NULL, (size_t)i };
+                for (unsigned k = at; k < at + n; k++)
+                    naive[k] = -2;
+            }
+        }
+        struct hv_err e;
+        assert_int_equal(vhdx_ov_finish(&ov, &e), 0);
+        static uint8_t file[PAGES * 4096], out[PAGES * 4096];
+        memset(file, 0x77, sizeof file);
+        vhdx_ov_read(&ov, hv_span_make(file, sizeof file, 0), 0, sizeof out, out);
+        for (int p = 0; p < PAGES; p++) {
+            uint8_t want = naive[p] == -1 ? 0x77 : naive[p] == -2 ? 0 : (uint8_t)(naive[p] & 0xFF);
+            assert_int_equal(out[p * 4096], want);
+            assert_int_equal(out[p * 4096 + 4095], want);
+            assert_int_equal(vhdx_ov_intersects(&ov, (uint64_t)p * 4096 + 7, 1), naive[p] != -1);
+        }
+        for (size_t i = 1; i < ov.nseg; i++)
+            assert_true(ov.seg[i - 1].off + ov.seg[i - 1].len <= ov.seg[i].off);
+        ov.n = 0; /* the page buffers are static */
+        vhdx_ov_free(&ov);
+    }
 }
 
 static void test_search_replay(void **state)
@@ -200,6 +264,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vector),
         cmocka_unit_test(test_entry_rules),
+        cmocka_unit_test(test_beyond_last),
+        cmocka_unit_test(test_overlay_random),
         cmocka_unit_test(test_search_replay),
         cmocka_unit_test(test_wrap),
     };

@@ -112,6 +112,43 @@ static int io_wrap(int fd, const char *path, struct hv_io **out, struct hv_err *
     return 0;
 }
 
+/* Opens without blocking (a FIFO or a device would otherwise wait for a
+ * peer), refuses anything that is not a regular file or block device, then
+ * clears O_NONBLOCK. Returns the fd, or -1 with e naming the file. */
+static int open_regular(const char *path, int flags, struct hv_err *e)
+{
+    int fd = open(path, flags | O_NONBLOCK, 0644);
+    if (fd < 0) {
+        hv_err_file(e, path);
+        if (errno == EEXIST)
+            return hv_failx(e, HV_EXISTS, "open", "file exists");
+        if (errno == ENOENT)
+            return hv_failx(e, HV_NOTFOUND, "open", "no such file");
+        return hv_fail_errno(e, errno, "open", "cannot open");
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int err = errno;
+        close(fd);
+        hv_err_file(e, path);
+        return hv_fail_errno(e, err, "stat", "fstat");
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        close(fd);
+        hv_err_file(e, path);
+        return hv_failx(e, HV_USAGE, "open", "not a regular file (%s)",
+                        S_ISFIFO(st.st_mode)   ? "a FIFO"
+                        : S_ISDIR(st.st_mode)  ? "a directory"
+                        : S_ISCHR(st.st_mode)  ? "a character device"
+                        : S_ISSOCK(st.st_mode) ? "a socket"
+                                               : "a special file");
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    return fd;
+}
+
 int hv_io_open_file(const char *path, int mode, struct hv_io **out, struct hv_err *e)
 {
     int flags = O_CLOEXEC;
@@ -121,15 +158,9 @@ int hv_io_open_file(const char *path, int mode, struct hv_io **out, struct hv_er
         flags |= O_RDWR | O_NOFOLLOW;
     else
         flags |= O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW;
-    int fd = open(path, flags, 0644);
-    if (fd < 0) {
-        hv_err_file(e, path);
-        if (errno == EEXIST)
-            return hv_failx(e, HV_EXISTS, "open", "file exists");
-        if (errno == ENOENT)
-            return hv_failx(e, HV_NOTFOUND, "open", "no such file");
-        return hv_fail_errno(e, errno, "open", "cannot open");
-    }
+    int fd = open_regular(path, flags, e);
+    if (fd < 0)
+        return -1;
     return io_wrap(fd, path, out, e);
 }
 
@@ -214,16 +245,21 @@ int hv_map_file(const char *path, struct hv_map *m, struct hv_err *e)
 {
     m->p = NULL;
     m->len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        hv_err_file(e, path);
-        if (errno == ENOENT)
-            return hv_failx(e, HV_NOTFOUND, "open", "no such file");
-        return hv_fail_errno(e, errno, "open", "cannot open");
-    }
+    int fd = open_regular(path, O_RDONLY | O_CLOEXEC, e);
+    if (fd < 0)
+        return -1;
     int rc = hv_map_fd(fd, path, m, e);
     close(fd);
     return rc;
+}
+
+int hv_io_map(struct hv_io *io, struct hv_map *m, struct hv_err *e)
+{
+    m->p = NULL;
+    m->len = 0;
+    if (!io || io->ops != &file_ops)
+        return hv_failx(e, HV_UNSUPPORTED, "map", "not a file");
+    return hv_map_fd(fd_of(io), io->path, m, e);
 }
 
 void hv_unmap(struct hv_map *m)

@@ -268,6 +268,14 @@ uint64_t vhdx_bat_zero_run(struct hv_span bat, uint64_t index, uint64_t end);
 uint64_t vhdx_bitmap_run(const uint8_t *bits, uint64_t start, uint64_t limit, int *bit);
 uint64_t vhdx_bitmap_count(const uint8_t *bits, uint64_t start, uint64_t n);
 
+/* ---- hvkit limits on sizes read from a file (docs/limits.md) ----
+ * Memory and file growth must never follow a forged field: each size the
+ * spec leaves open is capped far above what Hyper-V, qemu and hvkit write
+ * (1 MiB logs, 1 MiB metadata regions). */
+#define VHDX_LOG_MAX_LEN (256 * MiB)        /* LogLength: the overlay holds its data */
+#define VHDX_META_REGION_MAX (32 * MiB)     /* metadata region length: read whole */
+#define VHDX_SB_COPIES_MAX (256 * MiB)      /* sector bitmap blocks the log rewrites */
+
 /* ---- log (section 10) ---- */
 #define LOG_SECTOR 4096
 #define LE_HEADER_SIZE 64
@@ -324,22 +332,34 @@ int vhdx_log_entry_parse(struct hv_span s, const struct hv_guid *log_guid, struc
 /* Computes and stores the checksum of a complete entry. */
 void vhdx_log_entry_seal(uint8_t *entry, size_t len);
 
-/* In-memory replay: 4 KiB pages (data or zero) in application order. */
+/* In-memory replay. The log's operations (4 KiB data pages and zero ranges,
+ * in application order) are kept for counting and flattened once into `seg`:
+ * sorted, disjoint intervals holding the final replayed content, so lookups
+ * cost O(log n) whatever the descriptors overlap (sweep with a heap, O(n log n)). */
 struct ov_op {
     uint64_t off, len; /* len = 4096 for data, any multiple of 4096 for zero */
     uint8_t *data;     /* NULL for zero ranges */
     size_t order;
 };
+struct ov_seg {
+    uint64_t off, len;
+    const uint8_t *data; /* the page holding byte `off` (at data + off % 4096); NULL = zeros */
+};
 struct vhdx_overlay {
-    struct ov_op *ops; /* data ops sorted by (off, order) after ov_finish */
+    struct ov_op *ops; /* data ops in log order */
     size_t n, cap;
-    struct ov_op *zeros; /* zero ranges in order */
+    struct ov_op *zeros; /* zero ranges in log order */
     size_t nz, capz;
     size_t next_order;
+    struct ov_seg *seg; /* final content, sorted, disjoint (vhdx_log_replay builds it) */
+    size_t nseg;
+    uint64_t data_end;  /* end of the last data segment (0: none) */
 };
 void vhdx_ov_free(struct vhdx_overlay *ov);
 int vhdx_ov_empty(const struct vhdx_overlay *ov);
 int vhdx_ov_intersects(const struct vhdx_overlay *ov, uint64_t off, uint64_t len);
+/* Builds ov->seg from the ops (called by vhdx_log_replay). Returns 0 or -1 (NOMEM). */
+int vhdx_ov_finish(struct vhdx_overlay *ov, struct hv_err *e);
 /* Copies file bytes [off, off+len) as replayed: overlay over `file` (the real
  * bytes; beyond them zeros). */
 void vhdx_ov_read(const struct vhdx_overlay *ov, struct hv_span file, uint64_t off, uint64_t len,

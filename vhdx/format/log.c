@@ -159,6 +159,14 @@ int vhdx_log_entry_parse(struct hv_span s, const struct hv_guid *guid, struct vh
         struct vhdx_log_desc desc;
         if (vhdx_log_desc_parse(d, &desc, e))
             return -1;
+        /* A writer extends the file before it logs changes there, so a
+         * descriptor reaching past the entry's own LastFileOffset is not one
+         * a writer made: replaying it would grow the file without bound. */
+        uint64_t dend = desc.file_offset + (desc.is_data ? LOG_SECTOR : desc.zero_length);
+        if (dend > h->last_file_offset)
+            return hv_fail(e, HV_CORRUPT, "log entry", d.off + LD_OFF_FILE_OFFSET,
+                           "descriptor %u writes up to 0x%llx, beyond the entry's last file offset 0x%llx",
+                           i, (unsigned long long)dend, (unsigned long long)h->last_file_offset);
         if (desc.seq != h->seq)
             return hv_fail(e, HV_CORRUPT, "log entry", d.off + LD_OFF_SEQ,
                            "descriptor %u sequence %llu is not the entry's %llu", i,
@@ -311,35 +319,28 @@ int vhdx_log_find_active(struct hv_span log, const struct hv_guid *guid, struct 
 
 /* ---------------------------------------------------------------- overlay */
 
-static int cmp_op(const void *a, const void *b)
-{
-    const struct ov_op *x = a, *y = b;
-    if (x->off != y->off)
-        return x->off < y->off ? -1 : 1;
-    return x->order < y->order ? -1 : x->order > y->order;
-}
-
 void vhdx_ov_free(struct vhdx_overlay *ov)
 {
     for (size_t i = 0; i < ov->n; i++)
         free(ov->ops[i].data);
     free(ov->ops);
     free(ov->zeros);
+    free(ov->seg);
     memset(ov, 0, sizeof *ov);
 }
 
 int vhdx_ov_empty(const struct vhdx_overlay *ov)
 {
-    return ov->n == 0 && ov->nz == 0;
+    return ov->nseg == 0;
 }
 
-/* First data op with off >= x. */
-static size_t lower(const struct vhdx_overlay *ov, uint64_t x)
+/* First segment ending after x. */
+static size_t seg_after(const struct vhdx_overlay *ov, uint64_t x)
 {
-    size_t lo = 0, hi = ov->n;
+    size_t lo = 0, hi = ov->nseg;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (ov->ops[mid].off < x)
+        if (ov->seg[mid].off + ov->seg[mid].len <= x)
             lo = mid + 1;
         else
             hi = mid;
@@ -351,37 +352,8 @@ int vhdx_ov_intersects(const struct vhdx_overlay *ov, uint64_t off, uint64_t len
 {
     if (len == 0)
         return 0;
-    uint64_t page = off & ~(uint64_t)(LOG_SECTOR - 1);
-    size_t i = lower(ov, page);
-    if (i < ov->n && ov->ops[i].off < off + len)
-        return 1;
-    for (size_t z = 0; z < ov->nz; z++)
-        if (ov->zeros[z].off < off + len && off < ov->zeros[z].off + ov->zeros[z].len)
-            return 1;
-    return 0;
-}
-
-/* The replayed content of page `page`: 1 with *data (NULL = zeros), or 0 when
- * the log does not touch it. */
-static int ov_lookup(const struct vhdx_overlay *ov, uint64_t page, const uint8_t **data)
-{
-    size_t best_order = 0;
-    int found = 0;
-    size_t i = lower(ov, page + 1);
-    if (i > 0 && ov->ops[i - 1].off == page) {
-        found = 1;
-        best_order = ov->ops[i - 1].order;
-        *data = ov->ops[i - 1].data;
-    }
-    for (size_t z = 0; z < ov->nz; z++) {
-        const struct ov_op *r = &ov->zeros[z];
-        if (page >= r->off && page - r->off < r->len && (!found || r->order > best_order)) {
-            found = 1;
-            best_order = r->order;
-            *data = NULL;
-        }
-    }
-    return found;
+    size_t i = seg_after(ov, off);
+    return i < ov->nseg && ov->seg[i].off < off + len;
 }
 
 void vhdx_ov_read(const struct vhdx_overlay *ov, struct hv_span file, uint64_t off, uint64_t len,
@@ -395,20 +367,134 @@ void vhdx_ov_read(const struct vhdx_overlay *ov, struct hv_span file, uint64_t o
     } else {
         memset(buf, 0, (size_t)len);
     }
-    if (vhdx_ov_empty(ov) || !vhdx_ov_intersects(ov, off, len))
-        return;
     uint64_t end = off + len;
-    for (uint64_t page = off & ~(uint64_t)(LOG_SECTOR - 1); page < end; page += LOG_SECTOR) {
-        const uint8_t *d = NULL;
-        if (!ov_lookup(ov, page, &d))
-            continue;
-        uint64_t a = page > off ? page : off;
-        uint64_t b = page + LOG_SECTOR < end ? page + LOG_SECTOR : end;
-        if (d)
-            memcpy(buf + (a - off), d + (a - page), (size_t)(b - a));
+    for (size_t i = seg_after(ov, off); i < ov->nseg && ov->seg[i].off < end; i++) {
+        const struct ov_seg *g = &ov->seg[i];
+        uint64_t a = g->off > off ? g->off : off;
+        uint64_t b = g->off + g->len < end ? g->off + g->len : end;
+        if (g->data)
+            memcpy(buf + (a - off), g->data + (a - g->off), (size_t)(b - a));
         else
             memset(buf + (a - off), 0, (size_t)(b - a));
     }
+}
+
+/* ---- flattening: a sweep over the operation boundaries with a max-heap of
+ * the operations covering the current point, keyed by log order (the latest
+ * wins); operations that ended are dropped lazily when they reach the top. */
+
+struct heap {
+    const struct ov_op **a;
+    size_t n;
+};
+
+static void heap_push(struct heap *h, const struct ov_op *op)
+{
+    size_t i = h->n++;
+    h->a[i] = op;
+    while (i > 0 && h->a[(i - 1) / 2]->order < h->a[i]->order) {
+        const struct ov_op *t = h->a[i];
+        h->a[i] = h->a[(i - 1) / 2];
+        h->a[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+static void heap_pop(struct heap *h)
+{
+    h->a[0] = h->a[--h->n];
+    for (size_t i = 0;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->n && h->a[l]->order > h->a[m]->order)
+            m = l;
+        if (r < h->n && h->a[r]->order > h->a[m]->order)
+            m = r;
+        if (m == i)
+            break;
+        const struct ov_op *t = h->a[i];
+        h->a[i] = h->a[m];
+        h->a[m] = t;
+        i = m;
+    }
+}
+
+static int cmp_op_ptr(const void *a, const void *b)
+{
+    const struct ov_op *x = *(const struct ov_op *const *)a, *y = *(const struct ov_op *const *)b;
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Appends [p, q) served by op, merging with the previous segment when the
+ * same operation (or zeros) continues it. */
+static void seg_add(struct vhdx_overlay *ov, const struct ov_op **last, const struct ov_op *op,
+                    uint64_t p, uint64_t q)
+{
+    struct ov_seg *prev = ov->nseg ? &ov->seg[ov->nseg - 1] : NULL;
+    if (prev && prev->off + prev->len == p && ((!op->data && !prev->data) || *last == op)) {
+        prev->len += q - p;
+    } else {
+        ov->seg[ov->nseg++] = (struct ov_seg){ p, q - p, op->data ? op->data + (p - op->off) : NULL };
+    }
+    *last = op;
+    if (op->data && q > ov->data_end)
+        ov->data_end = q;
+}
+
+int vhdx_ov_finish(struct vhdx_overlay *ov, struct hv_err *e)
+{
+    size_t n = ov->n + ov->nz;
+    free(ov->seg);
+    ov->seg = NULL;
+    ov->nseg = 0;
+    ov->data_end = 0;
+    if (n == 0)
+        return 0;
+    const struct ov_op **by_off = malloc(n * sizeof *by_off);
+    const struct ov_op **heap = malloc(n * sizeof *heap);
+    uint64_t *pts = malloc(2 * n * sizeof *pts);
+    ov->seg = malloc(2 * n * sizeof *ov->seg);
+    if (!by_off || !heap || !pts || !ov->seg) {
+        free(by_off);
+        free(heap);
+        free(pts);
+        free(ov->seg);
+        ov->seg = NULL;
+        return hv_failx(e, HV_NOMEM, "log", "out of memory for %zu log operations", n);
+    }
+    for (size_t i = 0; i < ov->n; i++)
+        by_off[i] = &ov->ops[i];
+    for (size_t i = 0; i < ov->nz; i++)
+        by_off[ov->n + i] = &ov->zeros[i];
+    for (size_t i = 0; i < n; i++) {
+        pts[2 * i] = by_off[i]->off;
+        pts[2 * i + 1] = by_off[i]->off + by_off[i]->len; /* no overflow: desc_parse caps ends */
+    }
+    qsort(by_off, n, sizeof *by_off, cmp_op_ptr);
+    qsort(pts, 2 * n, sizeof *pts, cmp_u64);
+    struct heap h = { heap, 0 };
+    const struct ov_op *last = NULL;
+    size_t next = 0;
+    for (size_t k = 0; k + 1 < 2 * n; k++) {
+        uint64_t p = pts[k], q = pts[k + 1];
+        if (p == q)
+            continue;
+        while (next < n && by_off[next]->off <= p)
+            heap_push(&h, by_off[next++]);
+        while (h.n && h.a[0]->off + h.a[0]->len <= p)
+            heap_pop(&h);
+        if (h.n)
+            seg_add(ov, &last, h.a[0], p, q);
+    }
+    free(by_off);
+    free(heap);
+    free(pts);
+    return 0;
 }
 
 static int ov_push(struct ov_op **arr, size_t *n, size_t *cap, struct ov_op op, struct hv_err *e)
@@ -471,7 +557,5 @@ int vhdx_log_replay(struct hv_span log, const struct hv_guid *guid, const struct
         free(v.owned);
         pos = (pos + h.entry_length) % log.len;
     }
-    if (ov->n) /* qsort(NULL, 0, ...) is undefined: an init-only log has no data */
-        qsort(ov->ops, ov->n, sizeof ov->ops[0], cmp_op);
-    return 0;
+    return vhdx_ov_finish(ov, e);
 }

@@ -37,7 +37,8 @@ enum {
     HV_IO_CREATE = 2,     /* create; fail if it exists (O_EXCL) */
 };
 
-/* Opens a real file. Returns 0 and *out, or -1 with e naming the file. */
+/* Opens a real file (never blocking; only regular files and block devices).
+ * Returns 0 and *out, or -1 with e naming the file. */
 HVK_API int hv_io_open_file(const char *path, int mode, struct hv_io **out, struct hv_err *e);
 HVK_API void hv_io_close(struct hv_io *io); /* accepts NULL */
 /* The same over an open descriptor (read-write for writers); the io keeps its
@@ -88,9 +89,14 @@ struct hv_map {
     size_t len;
 };
 
+/* Opens with O_NONBLOCK and refuses what is not a regular file (or block
+ * device), naming `path`: a FIFO named by a parent locator must not hang. */
 HVK_API int hv_map_file(const char *path, struct hv_map *m, struct hv_err *e);
 /* The same over an open descriptor (not closed); `path` names it in messages. */
 HVK_API int hv_map_fd(int fd, const char *path, struct hv_map *m, struct hv_err *e);
+/*! hv_io_map() : a read-only map of the file behind `io` as it is now.
+ *  @return 0, or -1 with e (HV_UNSUPPORTED when `io` is not a file). */
+HVK_API int hv_io_map(struct hv_io *io, struct hv_map *m, struct hv_err *e);
 HVK_API void hv_unmap(struct hv_map *m); /* accepts a zeroed map */
 
 /* Writes the whole of `path`'s containing directory entry durably (fsync of

@@ -167,13 +167,14 @@ HVK_API int vhdx_convert(const char *in, const char *out, const struct vhdx_conv
 typedef struct vhdx_rw vhdx_rw;
 
 /*! vhdx_open_rw() :
- *  Opens `path` for writing ([MS-VHDX] 2.2.2.1 and docs/vhdx-format.md §11): header
- *  update with a fresh FileWriteGuid (twice, flushed), replay of a pending
- *  log, then a new LogGuid and an initialisation entry before any log space
- *  is reused. Writes are whole logical sectors, so a differencing image's
- *  parent is never read; `opts` is reserved (pass NULL). Call it only on a
- *  file the reader opens cleanly: header updates happen before the region
- *  table and metadata are parsed ([MS-VHDX] 2.2.2.1 order).
+ *  Opens `path` for writing ([MS-VHDX] 2.2.2.1 and docs/vhdx-format.md §11). First
+ *  the reader's complete validation runs (headers, log, region table,
+ *  metadata, extents, BAT; a pending log replayed in memory): a file it
+ *  refuses is refused here, byte-identical. Then: header update with a
+ *  fresh FileWriteGuid (twice, flushed), the replayed log written out, a
+ *  new LogGuid and an initialisation entry before any log space is reused.
+ *  Writes are whole logical sectors, so a differencing image's parent is
+ *  never read; `opts` is reserved (pass NULL).
  *  @return 0 and *out, or -1 with `err` (HV_IO for a read-only file). */
 HVK_API int vhdx_open_rw(const char *path, const struct vhdx_open_opts *opts, vhdx_rw **out,
                          struct hv_err *err);

@@ -62,6 +62,22 @@ void vhdx_note_err(struct vhdx *img, int severity, const struct hv_err *e)
 /* A view of file bytes [off, off+len) as replayed: straight from the mapping
  * when the log does not touch them, else a heap copy. */
 static int view(struct vhdx *img, uint64_t off, uint64_t len, const char *what, uint64_t what_off,
+                struct hv_span *out, uint8_t **owned, struct hv_err *e);
+
+/* Like view(), but bytes that can only read as zeros (past the real end of
+ * file and past the last page the log writes) are left out: *out may be
+ * shorter than len. Keeps a structure placed past the end of the file from
+ * costing memory in proportion to its declared size. */
+static int view_short(struct vhdx *img, uint64_t off, uint64_t len, const char *what,
+                      uint64_t what_off, struct hv_span *out, uint8_t **owned, struct hv_err *e)
+{
+    uint64_t end, known = img->file.len > img->ov.data_end ? img->file.len : img->ov.data_end;
+    if (!hv_add_overflows(off, len, &end) && end <= img->logical_size && end > known)
+        len = off < known ? known - off : 0;
+    return view(img, off, len, what, what_off, out, owned, e);
+}
+
+static int view(struct vhdx *img, uint64_t off, uint64_t len, const char *what, uint64_t what_off,
                 struct hv_span *out, uint8_t **owned, struct hv_err *e)
 {
     uint64_t end;
@@ -123,6 +139,11 @@ static int open_log(struct vhdx *img, struct hv_err *e)
     struct vhdx_log_info *li = &img->loginfo;
     li->log_offset = h->log_offset;
     li->log_length = h->log_length;
+    /* Placement rules hold whatever LogGuid says: a writer will use this log. */
+    if (h->log_length > VHDX_LOG_MAX_LEN)
+        return hv_fail(e, HV_CORRUPT, "log", hoff + HDR_OFF_LOG_LENGTH,
+                       "log length %u above the %u bytes hvkit accepts (docs/limits.md)",
+                       h->log_length, (unsigned)VHDX_LOG_MAX_LEN);
     if (hv_guid_is_zero(&h->log_guid))
         return 0;
     li->guid_set = 1;
@@ -171,29 +192,21 @@ static int open_log(struct vhdx *img, struct hv_err *e)
     li->flushed_file_offset = head->flushed_file_offset;
     li->last_file_offset = head->last_file_offset;
     li->file_growth = img->logical_size - img->file.len;
-    for (size_t i = 0; i < img->ov.n; i++)
-        li->data_descriptors++;
-    for (size_t i = 0; i < img->ov.nz; i++) {
-        li->zero_descriptors++;
+    li->data_descriptors = (uint32_t)img->ov.n;
+    li->zero_descriptors = (uint32_t)img->ov.nz;
+    for (size_t i = 0; i < img->ov.nz; i++)
         li->zero_bytes += img->ov.zeros[i].len;
-    }
-    /* Sectors whose bytes change: distinct data pages plus zeroed pages. */
-    uint8_t page[LOG_SECTOR];
-    for (size_t i = 0; i < img->ov.n; i++) {
-        if (i + 1 < img->ov.n && img->ov.ops[i + 1].off == img->ov.ops[i].off)
-            continue;
-        uint64_t off = img->ov.ops[i].off;
-        vhdx_ov_read(&img->ov, img->file, off, LOG_SECTOR, page);
-        const uint8_t *old = span_at(img->file, off, LOG_SECTOR);
-        if (!old ? !hv_all_zero(page, LOG_SECTOR) : memcmp(old, page, LOG_SECTOR) != 0)
-            li->sectors_changed++;
-    }
-    for (size_t z = 0; z < img->ov.nz; z++) {
-        const struct ov_op *r = &img->ov.zeros[z];
-        for (uint64_t off = r->off; off < r->off + r->len && off < img->file.len; off += LOG_SECTOR) {
+    /* Sectors whose bytes change, from the flattened overlay: one pass over
+     * its segments, each compared with the real bytes (zeros past the end). */
+    for (size_t i = 0; i < img->ov.nseg; i++) {
+        const struct ov_seg *g = &img->ov.seg[i];
+        for (uint64_t off = g->off; off < g->off + g->len; off += LOG_SECTOR) {
             const uint8_t *old = span_at(img->file, off, LOG_SECTOR);
-            vhdx_ov_read(&img->ov, img->file, off, LOG_SECTOR, page);
-            if (old && memcmp(old, page, LOG_SECTOR))
+            if (!g->data && !old)
+                break; /* zeros over zeros from here on */
+            const uint8_t *now = g->data ? g->data + (off - g->off) : NULL;
+            if (!old ? !hv_all_zero(now, LOG_SECTOR)
+                     : now ? memcmp(old, now, LOG_SECTOR) != 0 : !hv_all_zero(old, LOG_SECTOR))
                 li->sectors_changed++;
         }
     }
@@ -233,12 +246,14 @@ static int open_regions(struct vhdx *img, struct hv_err *e)
                   "copy 2 differs from copy 1");
     free(tmp);
     int have_bat = 0, have_meta = 0;
+    uint32_t meta_ix = 0;
     for (uint32_t i = 0; i < img->rt.count; i++) {
         if (hv_guid_eq(&img->rt.e[i].guid, &VHDX_REGION_BAT)) {
             img->bat_region = img->rt.e[i];
             have_bat = 1;
         } else if (hv_guid_eq(&img->rt.e[i].guid, &VHDX_REGION_METADATA)) {
             img->meta_region = img->rt.e[i];
+            meta_ix = i;
             have_meta = 1;
         }
     }
@@ -246,6 +261,10 @@ static int open_regions(struct vhdx *img, struct hv_err *e)
     if (!have_bat || !have_meta)
         return hv_fail(e, HV_CORRUPT, "region table", rt_off + RT_OFF_ENTRY_COUNT, "no %s region",
                        have_bat ? "metadata" : "BAT");
+    if (img->meta_region.length > VHDX_META_REGION_MAX)
+        return hv_fail(e, HV_CORRUPT, "region table", rt_off + RT_HEADER_SIZE + (uint64_t)meta_ix * RTE_SIZE + RTE_OFF_LENGTH,
+                       "metadata region of %u bytes above the %u bytes hvkit accepts (docs/limits.md)",
+                       img->meta_region.length, (unsigned)VHDX_META_REGION_MAX);
     /* Regions must not overlap the log. */
     const struct vhdx_header *h = &img->hdr[img->cur];
     for (uint32_t i = 0; i < img->rt.count && h->log_length; i++) {
@@ -310,7 +329,7 @@ static int open_bat(struct vhdx *img, struct hv_err *e)
                        "virtual size needs more than the BAT region: region length %u below the %llu bytes of %llu entries",
                        img->bat_region.length, (unsigned long long)need,
                        (unsigned long long)img->g.total_entries);
-    if (view(img, img->bat_region.file_offset, need, "BAT", rt_off, &img->bat, &img->bat_owned, e))
+    if (view_short(img, img->bat_region.file_offset, need, "BAT", rt_off, &img->bat, &img->bat_owned, e))
         return -1;
     /* Sector bitmaps the log touched, or that lie past the real end of file,
      * are copied once so reads can use plain pointers. */
@@ -323,8 +342,13 @@ static int open_bat(struct vhdx *img, struct hv_err *e)
         uint64_t off = bat_file_offset(v);
         if (off > img->logical_size || SB_BLOCK_SIZE > img->logical_size - off)
             continue; /* reported by the BAT scan and when read */
-        if (off + SB_BLOCK_SIZE <= img->file.len && !vhdx_ov_intersects(&img->ov, off, SB_BLOCK_SIZE))
-            continue;
+        if (!vhdx_ov_intersects(&img->ov, off, SB_BLOCK_SIZE) &&
+            (off + SB_BLOCK_SIZE <= img->file.len || off >= img->file.len))
+            continue; /* read in place, or all zeros past the end (sb_get) */
+        if ((img->nsbc + 1) * (uint64_t)SB_BLOCK_SIZE > VHDX_SB_COPIES_MAX)
+            return hv_fail(e, HV_CORRUPT, "sector bitmap", img->bat_region.file_offset,
+                           "more than %u sector bitmap blocks rewritten by the log or cut by the end of the file (docs/limits.md)",
+                           (unsigned)(VHDX_SB_COPIES_MAX / SB_BLOCK_SIZE));
         struct sb_copy *p = realloc(img->sbc, (img->nsbc + 1) * sizeof *p);
         if (!p)
             return hv_failx(e, HV_NOMEM, "sector bitmap", "out of memory");
@@ -337,6 +361,42 @@ static int open_bat(struct vhdx *img, struct hv_err *e)
         img->sbc[img->nsbc].buf = buf;
         img->nsbc++;
     }
+    return 0;
+}
+
+/* Every structure, the log included whatever LogGuid says, and the growth a
+ * pending log asks for must fit in what this image can use: the real file,
+ * or at most the header section, log, regions and every payload and bitmap
+ * block packed end to end. Past that, writers would grow the file for
+ * nothing (or without bound). */
+static int check_extents(struct vhdx *img, struct hv_err *e)
+{
+    const struct vhdx_header *h = &img->hdr[img->cur];
+    uint64_t hoff = img->cur ? HDR2_OFFSET : HDR1_OFFSET;
+    uint64_t rt_off = img->rt_copy ? RT2_OFFSET : RT1_OFFSET;
+    uint64_t packed = MiB + (uint64_t)h->log_length + img->g.data_blocks * img->g.block_size +
+                      img->g.sb_blocks * SB_BLOCK_SIZE;
+    for (uint32_t i = 0; i < img->rt.count; i++)
+        packed += img->rt.e[i].length;
+    uint64_t limit = img->file.len > packed ? img->file.len : packed;
+    if (h->log_length && (h->log_offset > limit || h->log_length > limit - h->log_offset))
+        return hv_fail(e, HV_CORRUPT, "header", hoff + HDR_OFF_LOG_OFFSET,
+                       "log at 0x%llx+0x%x ends beyond the 0x%llx bytes this image can use",
+                       (unsigned long long)h->log_offset, h->log_length, (unsigned long long)limit);
+    for (uint32_t i = 0; i < img->rt.count; i++) {
+        const struct vhdx_region *r = &img->rt.e[i];
+        if (r->file_offset > limit || r->length > limit - r->file_offset)
+            return hv_fail(e, HV_CORRUPT, "region table",
+                           rt_off + RT_HEADER_SIZE + (uint64_t)i * RTE_SIZE + RTE_OFF_FILE_OFFSET,
+                           "region %u at 0x%llx+0x%x ends beyond the 0x%llx bytes this image can use",
+                           i, (unsigned long long)r->file_offset, r->length,
+                           (unsigned long long)limit);
+    }
+    if (img->logical_size > limit)
+        return hv_fail(e, HV_CORRUPT, "log entry",
+                       h->log_offset + img->log.head_pos + LE_OFF_LAST,
+                       "last file offset 0x%llx beyond the 0x%llx bytes this image can use",
+                       (unsigned long long)img->logical_size, (unsigned long long)limit);
     return 0;
 }
 
@@ -367,6 +427,41 @@ static void first_error(void *vctx, int sev, enum hv_code code, const char *what
     hv_fail(f->e, code, what, off, "%s", msg);
 }
 
+/* Everything after the bytes are in place: the whole validation. */
+static int parse_layer(struct vhdx *img, unsigned flags, struct hv_err *e)
+{
+    img->file = hv_span_make(img->map.p, img->map.len, 0);
+    img->logical_size = img->map.len;
+    if (vhdx_fti_parse(img->file, &img->fti, e) || open_headers(img, e) || open_log(img, e) ||
+        open_regions(img, e) || open_metadata(img, e) || check_extents(img, e) || open_bat(img, e))
+        return -1;
+    count_bat_changes(img);
+    if (!(flags & VHDX_OPEN_INTERNAL_CHECK)) {
+        /* Refuse a BAT that points outside the file or overlaps itself:
+         * reads would otherwise return another block's (or the log's) bytes. */
+        struct first_err fe = { e, 0 };
+        int n = vhdx_bat_scan(img, first_error, &fe);
+        if (n < 0)
+            return hv_failx(e, HV_NOMEM, "BAT", "out of memory");
+        if (n > 0)
+            return -1;
+    }
+    return 0;
+}
+
+static struct vhdx *layer_new(const char *path, unsigned flags, struct hv_err *e)
+{
+    struct vhdx *img = calloc(1, sizeof *img);
+    if (!img || !(img->path = strdup(path))) {
+        free(img);
+        hv_err_file(e, path);
+        hv_failx(e, HV_NOMEM, "open", "out of memory");
+        return NULL;
+    }
+    img->flags = flags;
+    return img;
+}
+
 int vhdx_open_layer(const char *path, unsigned flags, struct vhdx **out, struct hv_err *e)
 {
     return vhdx_open_layer_fd(-1, path, flags, out, e);
@@ -375,13 +470,9 @@ int vhdx_open_layer(const char *path, unsigned flags, struct vhdx **out, struct 
 /* fd >= 0: the layer is that descriptor (path only names it); else `path` is opened. */
 int vhdx_open_layer_fd(int fd, const char *path, unsigned flags, struct vhdx **out, struct hv_err *e)
 {
-    struct vhdx *img = calloc(1, sizeof *img);
-    if (!img || !(img->path = strdup(path))) {
-        free(img);
-        hv_err_file(e, path);
-        return hv_failx(e, HV_NOMEM, "open", "out of memory");
-    }
-    img->flags = flags;
+    struct vhdx *img = layer_new(path, flags, e);
+    if (!img)
+        return -1;
     if (fd >= 0 ? hv_map_fd(fd, path, &img->map, e) : hv_map_file(path, &img->map, e))
         goto fail;
     struct stat st;
@@ -389,25 +480,52 @@ int vhdx_open_layer_fd(int fd, const char *path, unsigned flags, struct vhdx **o
         img->dev = st.st_dev;
         img->ino = st.st_ino;
     }
-    img->file = hv_span_make(img->map.p, img->map.len, 0);
-    img->logical_size = img->map.len;
-    if (vhdx_fti_parse(img->file, &img->fti, e) || open_headers(img, e) || open_log(img, e) ||
-        open_regions(img, e) || open_metadata(img, e) || open_bat(img, e))
+    if (parse_layer(img, flags, e))
         goto fail;
-    count_bat_changes(img);
-    if (!(flags & VHDX_OPEN_INTERNAL_CHECK)) {
-        /* Refuse a BAT that points outside the file or overlaps itself:
-         * reads would otherwise return another block's (or the log's) bytes. */
-        struct first_err fe = { e, 0 };
-        int n = vhdx_bat_scan(img, first_error, &fe);
-        if (n < 0) {
-            hv_failx(e, HV_NOMEM, "BAT", "out of memory");
+    *out = img;
+    return 0;
+fail:
+    hv_err_file(e, path);
+    vhdx_free_layer(img);
+    return -1;
+}
+
+/* Non-file io (tests, other storage) is read whole: bounded, since such io
+ * only ever holds small images. */
+#define IO_COPY_MAX (1 * GiB)
+
+int vhdx_open_layer_io(struct hv_io *io, const char *path, unsigned flags, struct vhdx **out,
+                       struct hv_err *e)
+{
+    struct vhdx *img = layer_new(path, flags, e);
+    if (!img)
+        return -1;
+    struct hv_err me;
+    if (hv_io_map(io, &img->map, &me) != 0) {
+        uint64_t size;
+        if (me.code != HV_UNSUPPORTED) {
+            *e = me;
             goto fail;
         }
-        if (n > 0)
+        if (hv_io_size(io, &size, e) != 0)
             goto fail;
+        if (size > IO_COPY_MAX) {
+            hv_failx(e, HV_UNSUPPORTED, "open", "%llu bytes: too large to read whole",
+                     (unsigned long long)size);
+            goto fail;
+        }
+        img->io_copy = malloc(size ? (size_t)size : 1);
+        if (!img->io_copy) {
+            hv_failx(e, HV_NOMEM, "open", "out of memory for %llu bytes", (unsigned long long)size);
+            goto fail;
+        }
+        if (hv_io_pread(io, img->io_copy, (size_t)size, 0, e) != 0)
+            goto fail;
+        img->map.p = img->io_copy;
+        img->map.len = (size_t)size;
     }
-    /* Payload read-ahead: the mapping is read mostly front to back. */
+    if (parse_layer(img, flags, e))
+        goto fail;
     *out = img;
     return 0;
 fail:
@@ -420,7 +538,10 @@ void vhdx_free_layer(struct vhdx *img)
 {
     if (!img)
         return;
-    hv_unmap(&img->map);
+    if (img->io_copy)
+        free(img->io_copy);
+    else
+        hv_unmap(&img->map);
     vhdx_ov_free(&img->ov);
     free(img->meta_owned);
     free(img->bat_owned);
@@ -537,7 +658,8 @@ static int sb_get(const struct vhdx *img, uint64_t c, const uint8_t **out, struc
             *out = img->sbc[i].buf;
             return 0;
         }
-    *out = img->file.p + off;
+    /* Not copied: inside the real file, or wholly past its end (zeros). */
+    *out = off < img->file.len ? img->file.p + off : NULL;
     return 0;
 }
 

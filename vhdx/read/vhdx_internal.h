@@ -42,6 +42,7 @@ struct vhdx {
     char *path;
     unsigned flags;
     struct hv_map map;
+    uint8_t *io_copy;    /* the bytes of a non-file io, read whole (map points here) */
     struct hv_span file; /* the real bytes */
     uint64_t logical_size;
     dev_t dev;
@@ -72,7 +73,7 @@ struct vhdx {
     struct vhdx_geom g;
     enum vhdx_type type;
     uint8_t *bat_owned;
-    struct hv_span bat; /* exactly g.total_entries * 8 bytes */
+    struct hv_span bat; /* g.total_entries * 8 bytes, or fewer: the rest reads 0 */
 
     struct sb_copy *sbc;
     size_t nsbc;
@@ -97,12 +98,17 @@ const char *vhdx_canon_what(const char *what);
 /* Opens one layer (never its parent). */
 int vhdx_open_layer(const char *path, unsigned flags, struct vhdx **out, struct hv_err *e);
 int vhdx_open_layer_fd(int fd, const char *path, unsigned flags, struct vhdx **out, struct hv_err *e);
+/* The same over the bytes behind `io` (mapped when it is a file): the
+ * writable open's validation (rwopen.c). `path` names it in messages. */
+int vhdx_open_layer_io(struct hv_io *io, const char *path, unsigned flags, struct vhdx **out,
+                       struct hv_err *e);
 void vhdx_free_layer(struct vhdx *img);
 
 /* BAT entry i of this layer. */
 static inline uint64_t vhdx_bat(const struct vhdx *img, uint64_t i)
 {
-    return le64(img->bat.p + i * 8);
+    /* The view may end early where only zeros (NOT_PRESENT) follow. */
+    return i < img->bat.len / 8 ? le64(img->bat.p + i * 8) : 0;
 }
 
 /* check.c: validates every BAT entry; fn gets each problem (severity, code,

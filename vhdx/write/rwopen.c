@@ -1,18 +1,22 @@
 /* rwopen.c: opening and closing an image for in-place writes, in the order
  * of [MS-VHDX] 2.2.2.1 / docs/vhdx-format.md §11.1-§11.2 and §11.8:
  *
- *   read headers -> header update (new FileWriteGuid) -> replay pending log
- *   -> parse region table, metadata, BAT -> header update (new LogGuid)
- *   -> initialisation entry ... writes ... -> flush -> header update
- *   (LogGuid = 0) on clean close.
+ *   reader's complete validation (vhdx_open_layer_io: headers, log and its
+ *   in-memory replay, region table, metadata, extents, BAT scan) -> refuse
+ *   on any error, before a single byte is written
+ *   -> header update (new FileWriteGuid) -> write the reader's replayed log
+ *   to the file -> header update (new LogGuid) -> initialisation entry ...
+ *   writes ... -> flush -> header update (LogGuid = 0) on clean close.
  *
- * With no pending log the first two header updates are one. All parsing is
- * the reader's (layout.h); all I/O goes through the handle's hv_io.
+ * With no pending log the first two header updates are one. The writer never
+ * parses the file itself: it takes the reader's validated state (one parser,
+ * one set of rules); all I/O goes through the handle's hv_io.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "vhdx_internal.h"
 #include "write_int.h"
 
 int vhdx_rw_header_update(struct vhdx_rw *w, const struct vhdx_header *want, struct hv_err *e)
@@ -48,141 +52,125 @@ int vhdx_rw_touch_data(struct vhdx_rw *w, struct hv_err *e)
     return 0;
 }
 
-/* File identifier and both headers; selects the current one. */
-static int read_headers(struct vhdx_rw *w, struct hv_err *e)
+/* Copies what the writer keeps from the reader's validated layer: headers,
+ * region table, the metadata region and the BAT as replayed. */
+static int take_state(struct vhdx_rw *w, const struct vhdx *img, struct hv_err *e)
 {
-    uint8_t *area = malloc(RT1_OFFSET);
-    if (!area)
-        return hv_failx(e, HV_NOMEM, "header", "out of memory");
-    int rc = hv_io_pread(w->io, area, RT1_OFFSET, 0, e);
-    struct vhdx_fti fti;
-    if (rc == 0)
-        rc = vhdx_fti_parse(hv_span_make(area, FTI_SIZE, 0), &fti, e);
-    int valid[2] = { 0, 0 };
-    for (int i = 0; rc == 0 && i < 2; i++) {
-        uint64_t off = i ? HDR2_OFFSET : HDR1_OFFSET;
-        valid[i] = vhdx_header_parse(hv_span_make(area + off, HDR_SIZE, off), &w->hdr[i], NULL) == 0;
-    }
-    free(area);
-    if (rc != 0)
-        return -1;
-    int tie;
-    w->cur = vhdx_header_select(w->hdr, valid, &tie);
-    if (w->cur < 0)
-        return hv_fail(e, HV_CORRUPT, "header", HDR1_OFFSET, "no valid header");
-    return 0;
-}
-
-static int read_regions(struct vhdx_rw *w, struct hv_err *e)
-{
-    uint8_t *buf = malloc(RT_SIZE);
-    w->rt = calloc(1, sizeof *w->rt);
-    if (!buf || !w->rt) {
-        free(buf);
-        return hv_failx(e, HV_NOMEM, "region table", "out of memory");
-    }
-    int rc = -1;
-    for (int copy = 0; copy < 2 && rc != 0; copy++) {
-        uint64_t off = copy ? RT2_OFFSET : RT1_OFFSET;
-        rc = hv_io_pread(w->io, buf, RT_SIZE, off, e);
-        if (rc == 0)
-            rc = vhdx_region_parse(hv_span_make(buf, RT_SIZE, off), w->rt, e);
-        w->rt_copy = copy;
-    }
-    free(buf);
-    if (rc != 0)
-        return -1;
-    int have = 0;
+    w->hdr[0] = img->hdr[0];
+    w->hdr[1] = img->hdr[1];
+    w->cur = img->cur;
+    w->rt_copy = img->rt_copy;
+    w->bat_r = img->bat_region;
+    w->meta_r = img->meta_region;
+    w->mv = img->mv;
+    w->g = img->g;
+    w->type = img->type;
+    w->rt = malloc(sizeof *w->rt);
+    w->mt = malloc(sizeof *w->mt);
+    /* Region-length copies: the metadata region is capped (layout.h); the BAT
+     * copy is what its geometry needs, rounded to the 4 KiB sectors logged. */
+    w->meta = malloc(w->meta_r.length);
+    w->bat_len = round_up(w->g.total_entries * 8, LOG_SECTOR);
+    w->bat = malloc(w->bat_len ? (size_t)w->bat_len : 1);
+    if (!w->rt || !w->mt || !w->meta || !w->bat)
+        return hv_failx(e, HV_NOMEM, "open", "out of memory");
+    *w->rt = img->rt;
+    *w->mt = img->mt;
+    vhdx_ov_read(&img->ov, img->file, w->meta_r.file_offset, w->meta_r.length, w->meta);
+    vhdx_ov_read(&img->ov, img->file, w->bat_r.file_offset, w->bat_len, w->bat);
+    /* New blocks go past every structure, even ones placed beyond the end of
+     * the file (a log or an optional region there must never be overwritten). */
+    const struct vhdx_header *h = &w->hdr[w->cur];
+    uint64_t floor = h->log_offset + h->log_length;
     for (uint32_t i = 0; i < w->rt->count; i++) {
-        const struct vhdx_region *r = &w->rt->e[i];
-        if (hv_guid_eq(&r->guid, &VHDX_REGION_BAT))
-            w->bat_r = *r, have |= 1;
-        else if (hv_guid_eq(&r->guid, &VHDX_REGION_METADATA))
-            w->meta_r = *r, have |= 2;
-        else if (r->required & 1)
-            return hv_fail(e, HV_UNSUPPORTED, "region table", RT1_OFFSET, "unknown required region");
+        uint64_t end = w->rt->e[i].file_offset + w->rt->e[i].length;
+        if (end > floor)
+            floor = end;
     }
-    if (have != 3)
-        return hv_fail(e, HV_CORRUPT, "region table", RT1_OFFSET, "BAT or metadata region missing");
+    w->alloc_floor = round_up(floor, MiB);
     return 0;
 }
 
-static int read_region_bytes(struct vhdx_rw *w, const struct vhdx_region *r, uint8_t **out,
-                             const char *what, struct hv_err *e)
+/* What only a writer needs, refused before anything is written. */
+static int writer_checks(const struct vhdx_rw *w, struct hv_err *e)
 {
-    *out = malloc(r->length ? r->length : 1);
-    if (!*out)
-        return hv_failx(e, HV_NOMEM, what, "out of memory");
-    return hv_io_pread(w->io, *out, r->length, r->file_offset, e);
+    const struct vhdx_header *h = &w->hdr[w->cur];
+    uint64_t hoff = w->cur ? HDR2_OFFSET : HDR1_OFFSET;
+    if (h->log_length < MiB || h->log_offset < MiB)
+        return hv_fail(e, HV_UNSUPPORTED, "log", hoff + HDR_OFF_LOG_LENGTH,
+                       "log of %u bytes too small to write", h->log_length);
+    return 0;
 }
 
-static int read_metadata_and_bat(struct vhdx_rw *w, struct hv_err *e)
-{
-    w->mt = calloc(1, sizeof *w->mt);
-    if (!w->mt)
-        return hv_failx(e, HV_NOMEM, "metadata table", "out of memory");
-    if (read_region_bytes(w, &w->meta_r, &w->meta, "metadata table", e) != 0)
-        return -1;
-    struct hv_span ms = hv_span_make(w->meta, w->meta_r.length, w->meta_r.file_offset);
-    if (vhdx_metadata_table_parse(ms, w->mt, e) || vhdx_metadata_values_parse(ms, w->mt, &w->mv, e))
-        return -1;
-    int diff = (w->mv.fp_flags & FP_HAS_PARENT) != 0;
-    w->type = diff ? VHDX_TYPE_DIFFERENCING
-                   : (w->mv.fp_flags & FP_LEAVE_BLOCK_ALLOCATED) ? VHDX_TYPE_FIXED : VHDX_TYPE_DYNAMIC;
-    if (vhdx_bat_geometry(w->mv.virtual_size, w->mv.block_size, w->mv.logical_sector_size, diff, &w->g, e))
-        return -1;
-    if ((uint64_t)w->bat_r.length < w->g.total_entries * 8)
-        return hv_fail(e, HV_CORRUPT, "BAT", w->bat_r.file_offset, "region too small for %llu entries",
-                       (unsigned long long)w->g.total_entries);
-    return read_region_bytes(w, &w->bat_r, &w->bat, "BAT", e);
-}
-
-static int start_log(struct vhdx_rw *w, const struct vhdx_header *want_in, struct hv_err *e)
+static int start_log(struct vhdx_rw *w, const struct vhdx_header *want_in, int new_guid,
+                     struct hv_err *e)
 {
     struct vhdx_header want = *want_in;
-    if (want.log_length < MiB || want.log_offset < MiB)
-        return hv_fail(e, HV_UNSUPPORTED, "log", HDR1_OFFSET, "log of %u bytes too small to write",
-                       want.log_length);
-    hv_guid_random(&want.log_guid);
-    if (vhdx_rw_header_update(w, &want, e) != 0)
-        return -1;
+    /* A log placed past the end of the file: extend the file over it first so
+     * the size every entry records (LastFileOffset) is the real one. */
+    uint64_t log_end = want.log_offset + want.log_length;
+    if (log_end > w->file_size) {
+        if (hv_io_truncate(w->io, log_end, e) != 0)
+            return -1;
+        w->file_size = log_end;
+    }
+    if (new_guid) {
+        hv_guid_random(&want.log_guid);
+        if (vhdx_rw_header_update(w, &want, e) != 0)
+            return -1;
+    }
     w->log = (struct logw){ .io = w->io, .log_off = want.log_offset, .log_len = want.log_length,
                             .guid = want.log_guid, .file_size = &w->file_size,
                             .durable_size = &w->durable_size };
     return vhdx_logw_start(&w->log, e);
+}
+
+/* Writes the reader's replayed log to the file and grows it to the head
+ * entry's LastFileOffset (validated by the reader), then flushes. */
+static int replay_to_disk(struct vhdx_rw *w, const struct vhdx *img, struct hv_err *e)
+{
+    if (vhdx_apply_overlay(w->io, &img->ov, e) != 0 || hv_io_size(w->io, &w->file_size, e) != 0)
+        return -1;
+    if (img->logical_size > w->file_size) {
+        if (hv_io_truncate(w->io, img->logical_size, e) != 0)
+            return -1;
+        w->file_size = img->logical_size;
+    }
+    if (hv_io_flush(w->io, e) != 0)
+        return -1;
+    w->durable_size = w->file_size;
+    return 0;
 }
 
 /* Everything after the io is open. */
 static int rw_setup(struct vhdx_rw *w, struct hv_err *e)
 {
-    if (read_headers(w, e) != 0 || hv_io_size(w->io, &w->file_size, e) != 0)
+    struct vhdx *img;
+    if (vhdx_open_layer_io(w->io, w->path, VHDX_OPEN_NO_PARENT, &img, e) != 0)
         return -1;
+    int rc = take_state(w, img, e);
+    if (rc == 0)
+        rc = writer_checks(w, e);
+    if (rc == 0)
+        rc = hv_io_size(w->io, &w->file_size, e);
+    if (rc != 0) {
+        vhdx_free_layer(img);
+        return -1;
+    }
+    /* Validated: from here on the file is written. */
     w->durable_size = w->file_size;
     struct vhdx_header want = w->hdr[w->cur];
     hv_guid_random(&want.file_write_guid);
-    int pending = !hv_guid_is_zero(&want.log_guid);
+    int pending = img->loginfo.pending;
     if (!pending)
         hv_guid_random(&want.log_guid); /* FileWriteGuid and LogGuid in one update */
-    if (vhdx_rw_header_update(w, &want, e) != 0)
+    rc = vhdx_rw_header_update(w, &want, e);
+    if (rc == 0 && pending)
+        rc = replay_to_disk(w, img, e);
+    vhdx_free_layer(img);
+    if (rc != 0)
         return -1;
-    if (pending) {
-        struct vhdx_replay_report rep;
-        if (vhdx_replay_ondisk(w->io, &w->hdr[w->cur], 0, &rep, e) != 0 ||
-            hv_io_size(w->io, &w->file_size, e) != 0)
-            return -1;
-        w->durable_size = w->file_size;
-    }
-    if (read_regions(w, e) || read_metadata_and_bat(w, e))
-        return -1;
-    if (pending)
-        return start_log(w, &w->hdr[w->cur], e);
-    w->log = (struct logw){ .io = w->io, .log_off = want.log_offset, .log_len = want.log_length,
-                            .guid = want.log_guid, .file_size = &w->file_size,
-                            .durable_size = &w->durable_size };
-    if (want.log_length < MiB)
-        return hv_fail(e, HV_UNSUPPORTED, "log", HDR1_OFFSET, "log of %u bytes too small to write",
-                       want.log_length);
-    return vhdx_logw_start(&w->log, e);
+    return start_log(w, &w->hdr[w->cur], pending, e);
 }
 
 static void rw_free(struct vhdx_rw *w)

@@ -85,7 +85,7 @@ static uint8_t *sb_get(struct vhdx_rw *w, uint64_t chunk, struct hv_err *e)
 /* Extends the file by `len` bytes at the next 1 MiB boundary; returns where. */
 static int allocate(struct vhdx_rw *w, uint64_t len, uint64_t *at, struct hv_err *e)
 {
-    *at = round_up(w->file_size, MiB);
+    *at = round_up(w->file_size > w->alloc_floor ? w->file_size : w->alloc_floor, MiB);
     if (hv_io_truncate(w->io, *at + len, e) != 0)
         return -1;
     w->file_size = *at + len;

@@ -98,7 +98,9 @@ struct vhdx_rw {
     struct vhdx_meta_values mv;
     struct vhdx_geom g;
     enum vhdx_type type;
-    uint8_t *bat;                /* the whole BAT region */
+    uint8_t *bat;                /* the BAT as replayed: bat_len bytes */
+    uint64_t bat_len;            /* total_entries * 8, rounded up to 4 KiB */
+    uint64_t alloc_floor;        /* new blocks start at or after this (every region's end) */
     struct sb_cache *sbc;
     size_t nsbc;
     struct logw log;
@@ -129,10 +131,8 @@ int vhdx_rw_set_locator(struct vhdx_rw *w, const struct vhdx_parent_info *pi, st
  * DataWriteGuid); the child's ZERO-state blocks become zeros. */
 int vhdx_merge_copy(vhdx *child_layer, vhdx_rw *pw, struct hv_err *e);
 
-/* replay.c: finds the active log sequence through `io` and, unless dry_run,
- * applies it to the file and extends it to LastFileOffset (flushed). The
- * header is not touched. */
-int vhdx_replay_ondisk(struct hv_io *io, const struct vhdx_header *h, int dry_run,
-                  struct vhdx_replay_report *rep, struct hv_err *e);
+/* replay.c: writes the final content of a replayed log (the reader's
+ * overlay) through `io`; no flush, no resize. */
+int vhdx_apply_overlay(struct hv_io *io, const struct vhdx_overlay *ov, struct hv_err *e);
 
 #endif
