@@ -44,6 +44,45 @@ static void reference(const uint8_t *p, uint64_t size, uint8_t out[32])
     free(cat);
 }
 
+/* Known zeros in [1, 2) MiB and from 4 MiB on (a sparse disk). */
+static int mem_zero_gaps(void *ctx, uint64_t off, uint64_t len)
+{
+    (void)ctx;
+    uint64_t end = off + len;
+    return (off >= HV_DIGEST_PIECE && end <= 2 * HV_DIGEST_PIECE) || off >= 4 * HV_DIGEST_PIECE;
+}
+
+/* The streaming digest equals the definition, with and without zero runs,
+ * for short and whole last pieces, and its whole-disk SHA-256 too. */
+static void test_streaming(void **state)
+{
+    (void)state;
+    uint64_t sizes[] = { 9 * HV_DIGEST_PIECE + 4096, 9 * HV_DIGEST_PIECE, 4096, 0 };
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        uint64_t size = sizes[k];
+        struct mem m = { calloc(1, size + 1), size, 0 };
+        for (uint64_t i = 0; i < size && i < HV_DIGEST_PIECE; i++)
+            m.p[i] = (uint8_t)(i * 5 + 1);
+        for (uint64_t i = 2 * HV_DIGEST_PIECE; i < size && i < 4 * HV_DIGEST_PIECE; i++)
+            m.p[i] = (uint8_t)(i * 3 + 2);
+        uint8_t root[32], whole[32], want[32], want_whole[32];
+        struct hv_err e;
+        reference(m.p, size, want);
+        hv_sha256(m.p, size, want_whole);
+        struct hv_digest_source plain = { mem_read, NULL, NULL, &m };
+        struct hv_digest_source sparse = { mem_read, mem_zero_gaps, NULL, &m };
+        assert_int_equal(hv_tree_digest(size, &plain, root, whole, &e), 0);
+        assert_memory_equal(root, want, 32);
+        assert_memory_equal(whole, want_whole, 32);
+        m.reads = 0;
+        assert_int_equal(hv_tree_digest(size, &sparse, root, whole, &e), 0);
+        assert_memory_equal(root, want, 32);
+        assert_memory_equal(whole, want_whole, 32);
+        assert_true(m.reads <= 2); /* only [0,1) and [2,4) MiB are read */
+        free(m.p);
+    }
+}
+
 static void test_full_and_incremental(void **state)
 {
     (void)state;
@@ -151,6 +190,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_and_incremental),
+        cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_known_zero_skips_reads),
         cmocka_unit_test(test_hex_and_empty),
     };

@@ -67,7 +67,6 @@ int cmd_digest(int argc, char **argv)
     struct hv_err e;
     hv_err_clear(&e);
     vhdx *img = NULL;
-    hv_tree *t = NULL;
     struct hv_vhdx_source src = { 0 };
     int rc = EXIT_ERROR;
     if (vhdx_open(path, &co.o, &img, &e) != 0) {
@@ -79,7 +78,7 @@ int cmd_digest(int argc, char **argv)
                    : EXIT_ERROR;
     }
     uint64_t size = vhdx_virtual_size(img);
-    if (hv_vhdx_source_init(&src, img, &e) != 0 || hv_tree_new(size, &t, &e) != 0) {
+    if (hv_vhdx_source_init(&src, img, &e) != 0) {
         cli_error(&e);
         goto out;
     }
@@ -88,7 +87,8 @@ int cmd_digest(int argc, char **argv)
     src.on_progress = on_progress;
     src.progress_ctx = &pg;
     uint8_t whole[HV_DIGEST_LEN], root[HV_DIGEST_LEN];
-    int hr = hv_tree_hash(t, &src.src, 0, hv_tree_pieces(t), sha ? whole : NULL, &e);
+    /* Streaming: memory does not grow with the virtual size. */
+    int hr = hv_tree_digest(size, &src.src, root, sha ? whole : NULL, &e);
     progress_stop(&pg.p);
     if (hr != 0) {
         hv_err_file(&e, path);
@@ -96,7 +96,6 @@ int cmd_digest(int argc, char **argv)
         rc = e.code == HV_CORRUPT ? EXIT_PROBLEMS : EXIT_ERROR;
         goto out;
     }
-    hv_tree_root(t, root);
     char h1[65], h2[65];
     if (json) {
         struct json j;
@@ -117,7 +116,6 @@ int cmd_digest(int argc, char **argv)
     }
     rc = EXIT_OK;
 out:
-    hv_tree_free(t);
     hv_vhdx_source_fini(&src);
     vhdx_close(img);
     chain_opts_free(&co);

@@ -65,6 +65,17 @@ HVK_API void hv_tree_set_piece_zero(hv_tree *t, uint64_t i);
 HVK_API int hv_tree_hash(hv_tree *t, const struct hv_digest_source *src, uint64_t first,
                          uint64_t count, uint8_t whole[HV_DIGEST_LEN], struct hv_err *e);
 
+/*! hv_tree_digest() :
+ *  The tree digest of a `size`-byte disk in one streaming pass, without
+ *  keeping per-piece digests: memory is a few MiB whatever the size, and runs
+ *  the source knows to be zero cost one precomputed digest per piece (fed in
+ *  batches), never a read. `whole` (may be NULL) receives the plain SHA-256.
+ *  Same result as hv_tree_new + hv_tree_hash + hv_tree_root.
+ *  @return 0, or -1 with e from the reader (or NOMEM). */
+HVK_API int hv_tree_digest(uint64_t size, const struct hv_digest_source *src,
+                           uint8_t root[HV_DIGEST_LEN], uint8_t whole[HV_DIGEST_LEN],
+                           struct hv_err *e);
+
 /* The tree digest: SHA-256 over the concatenated piece digests. */
 HVK_API void hv_tree_root(const hv_tree *t, uint8_t out[HV_DIGEST_LEN]);
 /* Piece i's digest (HV_DIGEST_LEN bytes, owned by the tree). */
