@@ -73,15 +73,22 @@ int cmd_chain(int argc, char **argv)
             }
             json_obj_end(&j);
         } else {
-            printf("layer %d: %s\n", layer, vhdx_path(l));
+            /* Paths, keys and messages quote locator text: escaped for the terminal. */
+            char e1[HV_ESCAPE_CAP(4096)], e2[HV_ESCAPE_CAP(256)], e3[HV_ESCAPE_CAP(256)],
+                e4[HV_ESCAPE_CAP(1024)];
+            printf("layer %d: %s\n", layer, hv_text_escape(vhdx_path(l), e1, sizeof e1));
             printf("  data write guid: %s\n", hv_guid_format(&in.data_write_guid, 1, g));
             if (pl) {
-                printf("  parent: %s (from %s via %s; identity: %s)\n", pl->path, pl->key, pl->via,
-                       linkage_name(pl->linkage));
+                printf("  parent: %s (from %s via %s; identity: %s)\n",
+                       hv_text_escape(pl->path, e1, sizeof e1), hv_text_escape(pl->key, e2, sizeof e2),
+                       hv_text_escape(pl->via, e3, sizeof e3), linkage_name(pl->linkage));
                 for (size_t i = 0; i < pl->n_tries; i++)
-                    printf("    tried %s (%s via %s): %s%s%s\n", pl->tries[i].path, pl->tries[i].key,
-                           pl->tries[i].via, result_name(pl->tries[i].result),
-                           pl->tries[i].msg[0] ? ": " : "", pl->tries[i].msg);
+                    printf("    tried %s (%s via %s): %s%s%s\n",
+                           hv_text_escape(pl->tries[i].path, e1, sizeof e1),
+                           hv_text_escape(pl->tries[i].key, e2, sizeof e2),
+                           hv_text_escape(pl->tries[i].via, e3, sizeof e3),
+                           result_name(pl->tries[i].result), pl->tries[i].msg[0] ? ": " : "",
+                           hv_text_escape(pl->tries[i].msg, e4, sizeof e4));
             }
         }
     }

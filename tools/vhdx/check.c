@@ -39,7 +39,9 @@ static void on_problem(const struct vhdx_problem *p, void *vctx)
         json_str(&o->j, "message", p->msg);
         json_obj_end(&o->j);
     } else {
-        printf("%s: '%s': %s at 0x%" PRIx64 ": %s\n", sev, p->file, p->what, p->offset, p->msg);
+        char f[HV_ESCAPE_CAP(4096)], m[HV_ESCAPE_CAP(512)]; /* may quote file contents */
+        printf("%s: '%s': %s at 0x%" PRIx64 ": %s\n", sev, hv_text_escape(p->file, f, sizeof f),
+               p->what, p->offset, hv_text_escape(p->msg, m, sizeof m));
     }
 }
 

@@ -23,8 +23,8 @@ static const char *type_name(enum vhdx_type t)
 
 static void text(const vhdx *img, const struct vhdx_info *in)
 {
-    char g[40], h[32];
-    printf("file:                 %s\n", vhdx_path(img));
+    char g[40], h[32], ek[HV_ESCAPE_CAP(4096)], ev[HV_ESCAPE_CAP(4096)]; /* file text, escaped */
+    printf("file:                 %s\n", hv_text_escape(vhdx_path(img), ev, sizeof ev));
     printf("type:                 %s\n", type_name(in->type));
     printf("virtual size:         %" PRIu64 " (%s)\n", in->virtual_size,
            cli_human(in->virtual_size, h, sizeof h));
@@ -36,7 +36,7 @@ static void text(const vhdx *img, const struct vhdx_info *in)
     printf("data write guid:      %s\n", hv_guid_format(&in->data_write_guid, 1, g));
     printf("log guid:             %s\n", hv_guid_format(&in->log_guid, 1, g));
     printf("virtual disk id:      %s\n", hv_guid_format(&in->virtual_disk_id, 1, g));
-    printf("creator:              %s\n", in->creator);
+    printf("creator:              %s\n", hv_text_escape(in->creator, ev, sizeof ev));
     for (int i = 0; i < 2; i++) {
         if (in->header_valid[i])
             printf("header %d:             sequence %" PRIu64 "%s\n", i + 1, in->header_seq[i],
@@ -70,7 +70,7 @@ static void text(const vhdx *img, const struct vhdx_info *in)
         for (size_t i = 0; i < in->locator_entries; i++) {
             const char *k, *v;
             if (vhdx_locator_entry(img, i, &k, &v) == 0)
-                printf("  %s = %s\n", k, v);
+                printf("  %s = %s\n", hv_text_escape(k, ek, sizeof ek), hv_text_escape(v, ev, sizeof ev));
         }
     }
     printf("BAT:                  %" PRIu64 " entries (%" PRIu64 " payload, %" PRIu64 " bitmap chunks)\n",

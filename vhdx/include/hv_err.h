@@ -69,6 +69,16 @@ HVK_API void hv_err_clear(struct hv_err *e);
 HVK_API const char *hv_code_name(enum hv_code code);
 /* One line: "'FILE': WHAT at 0xOFF: MSG" (parts omitted when absent). */
 HVK_API const char *hv_err_format(const struct hv_err *e, char *buf, size_t len);
+/*! hv_text_escape() :
+ *  Makes text that came from a file safe to print on a terminal: control
+ *  bytes (0x00-0x1f, 0x7f) become \xNN and UTF-8 C1 controls (U+0080-U+009F)
+ *  become \u00NN; everything else, backslashes included, is copied as is (a
+ *  display form, not a reversible encoding; JSON output escapes on its own).
+ *  Truncates to fit `cap` (never inside an escape); HV_ESCAPE_CAP(n) bytes
+ *  always hold the escape of n bytes. hv_fail* and hv_err_file apply it, so
+ *  error messages are already escaped. @return out. */
+#define HV_ESCAPE_CAP(n) (4 * (n) + 1)
+HVK_API char *hv_text_escape(const char *s, char *out, size_t cap);
 HVK_API const char *hvk_version(void);
 
 #endif

@@ -35,10 +35,12 @@ void vhdx_note(struct vhdx *img, int severity, enum hv_code code, const char *wh
     n->offset = off;
     n->code = code;
     n->severity = severity;
+    char raw[sizeof n->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(n->msg, sizeof n->msg, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    hv_text_escape(raw, n->msg, sizeof n->msg); /* notes quote file contents */
 }
 
 /* Canonical names live for the program's life; map e->what onto one. */
