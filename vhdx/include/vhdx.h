@@ -227,9 +227,9 @@ HVK_API int vhdx_map(const vhdx *img, int (*cb)(const struct vhdx_run *run, void
                      struct hv_err *err);
 
 /*! vhdx_run_data() : zero-copy access to the bytes of a run with layer >= 0,
- *  as mapped from that layer's file (payload never goes through the log).
+ *  as mapped from that layer's file.
  *  @return a pointer to run->len bytes, or NULL when they are not all inside the
- *          real file (use vhdx_read() then). */
+ *          real file or a pending log rewrites some of them (use vhdx_read() then). */
 HVK_API const void *vhdx_run_data(const vhdx *img, const struct vhdx_run *run);
 
 /*! vhdx_advise_sequential() : tells the kernel the mappings of every layer

@@ -765,8 +765,13 @@ static int read_seg(const struct seg *s, void *vctx, struct hv_err *e)
         memset(dst, 0, (size_t)s->len);
         return 0;
     }
-    /* Payload never goes through the log: the mapping is authoritative. Bytes
-     * between the real and the logical end of file read as zeros. */
+    /* A pending log that rewrites payload sectors (zero descriptors over
+     * blocks, say) is replayed here too, so reads match an on-disk replay. */
+    if (vhdx_ov_intersects(&s->src->ov, s->file_off, s->len)) {
+        vhdx_ov_read(&s->src->ov, s->src->file, s->file_off, s->len, dst);
+        return 0;
+    }
+    /* Bytes between the real and the logical end of file read as zeros. */
     const struct hv_span *f = &s->src->file;
     uint64_t have = s->file_off < f->len ? f->len - s->file_off : 0;
     if (have > s->len)
@@ -871,7 +876,8 @@ const void *vhdx_run_data(const vhdx *img, const struct vhdx_run *run)
         return NULL;
     for (int i = 0; i < run->layer && l; i++)
         l = l->parent;
-    if (!l || run->file_off > l->file.len || run->len > l->file.len - run->file_off)
+    if (!l || run->file_off > l->file.len || run->len > l->file.len - run->file_off ||
+        vhdx_ov_intersects(&l->ov, run->file_off, run->len))
         return NULL;
     return l->file.p + run->file_off;
 }
