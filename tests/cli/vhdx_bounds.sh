@@ -53,10 +53,13 @@ for f in in/*; do
   grep -q "parent chain" "$TMP/err" && irc=0
   if [ "$crc" = 0 ] && [ "$RC" != 0 ]; then fail "check accepts $f but cat exits $RC"; fi
   for cmd in info map chain digest "replay --dry-run"; do
-    bounded "$VHDX" $cmd "$f"
+    OUT=$TMP/out bounded "$VHDX" $cmd "$f"
     if [ "$crc" = 0 ] && [ "$RC" != 0 ]; then fail "check accepts $f but '$cmd' exits $RC"; fi
   done
-  for op in "write @ 0 w4k" "replay @"; do
+  ops=("write @ 0 w4k")
+  # replay itself only where there is something to replay or the reader refuses
+  grep -q "nothing to replay" "$TMP/out" && [ "$irc" = 0 ] || ops+=("replay @")
+  for op in "${ops[@]}"; do
     cp "$f" rw.vhdx
     before=$(sha rw.vhdx)
     # shellcheck disable=SC2086
