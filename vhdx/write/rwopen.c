@@ -67,10 +67,10 @@ static int take_state(struct vhdx_rw *w, const struct vhdx *img, struct hv_err *
     w->type = img->type;
     w->rt = malloc(sizeof *w->rt);
     w->mt = malloc(sizeof *w->mt);
-    /* Region-length copies: the metadata region is capped (layout.h); the BAT
-     * copy is what its geometry needs, rounded to the 4 KiB sectors logged. */
+    /* Region-length copies (the metadata region is capped in layout.h): a
+     * resize grows the BAT inside its region, so all of it is kept. */
     w->meta = malloc(w->meta_r.length);
-    w->bat_len = round_up(w->g.total_entries * 8, LOG_SECTOR);
+    w->bat_len = w->bat_r.length;
     w->bat = malloc(w->bat_len ? (size_t)w->bat_len : 1);
     if (!w->rt || !w->mt || !w->meta || !w->bat)
         return hv_failx(e, HV_NOMEM, "open", "out of memory");

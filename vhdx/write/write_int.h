@@ -98,8 +98,8 @@ struct vhdx_rw {
     struct vhdx_meta_values mv;
     struct vhdx_geom g;
     enum vhdx_type type;
-    uint8_t *bat;                /* the BAT as replayed: bat_len bytes */
-    uint64_t bat_len;            /* total_entries * 8, rounded up to 4 KiB */
+    uint8_t *bat;                /* the whole BAT region as replayed: bat_len bytes */
+    uint64_t bat_len;            /* the BAT region's length */
     uint64_t alloc_floor;        /* new blocks start at or after this (every region's end) */
     struct sb_cache *sbc;
     size_t nsbc;
