@@ -59,10 +59,17 @@ struct hrl_me {                 /* a decoded metadata entry */
 
 void hrl_mb_decode(const uint8_t *p, struct hrl_mb *mb);          /* p: 32 bytes */
 void hrl_me_decode(const uint8_t *p, struct hrl_me *me);          /* p: 32 bytes */
+/* Whether the disk range [ByteOffset, ByteOffset + DataLength) is
+ * addressable: its end must not pass 2^64. The disk size is the check of
+ * whoever knows the disk (points.c: "entry-range" against the base). */
+static inline int hrl_me_range_ok(const struct hrl_me *me)
+{
+    return me->length <= UINT64_MAX - me->disk_offset;
+}
 static inline int hrl_me_ok(const struct hrl_me *me)
 {
     return me->checksum == me->computed && me->operation == 1 && me->location == 0 &&
-           me->reserved_zero;
+           me->reserved_zero && hrl_me_range_ok(me);
 }
 void hrl_mb_encode(uint8_t *p, uint64_t prev, uint32_t valid);   /* with checksum */
 void hrl_me_encode(uint8_t *p, uint64_t disk_offset, uint32_t len, uint32_t time,

@@ -116,6 +116,10 @@ int hrl_block_check(struct hv_span file, uint64_t off, uint32_t metadata_size,
         if (me.location != 0 || !me.reserved_zero)
             hrl_report(r, HRL_P_ENTRY_RESERVED, qoff + (me.location ? ME_LOCATION : ME_RESERVED),
                        what, "location/reserved bytes not zero");
+        if (!hrl_me_range_ok(&me))
+            hrl_report(r, HRL_P_ENTRY_RANGE, qoff + ME_BYTE_OFFSET, what,
+                       "disk range 0x%llx + %u bytes wraps past 2^64",
+                       (unsigned long long)me.disk_offset, me.length);
     }
     *valid = n;
     *sum_len = sum;

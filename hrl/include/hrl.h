@@ -65,7 +65,8 @@ extern "C" {
     X(CHAIN_GAP, "chain-gap")                                                    \
     X(CHAIN_FORK, "chain-fork")                                                  \
     X(CHAIN_DUPLICATE, "chain-duplicate")                                        \
-    X(CHAIN_FOREIGN, "chain-foreign")
+    X(CHAIN_FOREIGN, "chain-foreign")                                            \
+    X(ENTRY_RANGE, "entry-range")         /* ByteOffset + DataLength wraps */
 
 #define HRL_KIND_(name, str) HRL_P_##name,
 enum hrl_kind { HRL_PROBLEMS(HRL_KIND_) HRL_P_COUNT };

@@ -1,38 +1,66 @@
 /* salvage.c: recovering the readable prefix of an unclosed or torn log
- * (docs/hrl-format.md §10; [MS-HRL] defines no recovery, this is our policy).
+ * (docs/hrl-format.md §10; [MS-HRL] defines no recovery, this is our policy,
+ * docs/hrl-policy.md "Salvage").
  *
  *   0x1000 [payloads][block 1][payloads][block 2][payl|  torn / zero / stale ...
- *          ^ scan in 512-byte steps from the end of the last accepted block,
- *            then byte by byte if that finds nothing (payloads of odd lengths)
+ *          ^ one pass, byte by byte, up to the limit: every offset that holds
+ *            a self-consistent block is a candidate; candidates link to the
+ *            candidate their PreviousMetadataLocation points at
  *
- * A candidate at offset c is accepted only if all hold:
- *   - PreviousMetadataLocation == c − previous accepted block (0 for the first),
+ * A candidate at offset c is self-consistent when all hold:
  *   - metadata header checksum valid, reserved zero, entries <= capacity,
- *   - every valid entry's checksum, operation, location/reserved valid,
- *   - the entry lengths exactly fill the gap since the previous block's end.
- * The longest such prefix is kept; what follows it is reported as lost,
- * unless it is all zero (space a writer pre-extended and never used).
+ *   - every valid entry sound (checksum, operation, location/reserved, range),
+ *   - PreviousMetadataLocation is 0 (data starts at 0x1000) or leads to a
+ *     block that ends at or before c and at or after 0x1000,
+ *   - the entry lengths exactly fill the gap since that block's end.
+ * A candidate is kept only when its pointer leads to a kept candidate (or it
+ * is a first block), so every kept candidate ends a whole chain back to
+ * 0x1000. The chain that reaches furthest wins. Payload bytes are opaque
+ * (docs/hrl-format.md §7: raw bytes, no per-record marker), so a block-like
+ * pattern inside a payload can start a chain, but never one that outruns the
+ * real chain: a clean log salvages to itself. One pass with a cheap reject per offset
+ * keeps the scan linear in the file size.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "hrl_impl.h"
 
-#define SALVAGE_STEP 512u /* writes are sector-granular (docs/hrl-format.md §7) */
+/* A 32-byte header sums to at most 28 * 255, so a valid checksum field is at
+ * least ~(28 * 255): one compare rejects almost every payload offset. */
+#define SALVAGE_MIN_CHECKSUM (~(uint32_t)(28 * 255))
 
-/* Whether a candidate block at c continues the accepted prefix (no reporting:
- * almost every candidate is payload bytes). */
-static int candidate(struct hv_span file, uint64_t c, uint32_t ms, uint64_t expect_prev,
-                     uint64_t data_start, uint32_t *valid)
+struct cand {
+    uint64_t off;        /* file offset of the block */
+    uint64_t data_start; /* file offset of its first payload */
+    size_t parent;       /* index of the previous block, SIZE_MAX for a first block */
+    uint32_t valid;
+};
+
+struct cands {
+    struct cand *v;
+    size_t n, cap;
+};
+
+/* Whether a self-consistent block sits at c; fills *prev and *valid and the
+ * start of its payloads. No reporting: almost every candidate is payload. */
+static int candidate(struct hv_span file, uint64_t c, uint32_t ms, uint64_t *prev,
+                     uint64_t *data_start, uint32_t *valid)
 {
     const uint8_t *p = span_at(file, c, ms);
-    /* Cheap rejections first: the pointer must match, and a 32-byte header
-     * sums to at most 28 * 255, so its checksum is at least ~7140. */
-    if (!p || le64(p) != expect_prev || le32(p + 12) < ~(uint32_t)(28 * 255))
+    if (!p || le32(p + 12) < SALVAGE_MIN_CHECKSUM)
         return 0;
     struct hrl_mb mb;
     hrl_mb_decode(p, &mb);
     if (mb.checksum != mb.computed || !mb.reserved_zero ||
         mb.valid > (ms - HRL_MB_HEADER_SIZE) / HRL_ENTRY_SIZE)
+        return 0;
+    uint64_t start;
+    if (mb.prev == 0)
+        start = HRL_HEADER_SIZE;
+    else if (mb.prev >= ms && mb.prev <= c - HRL_HEADER_SIZE)
+        start = c - mb.prev + ms;
+    else
         return 0;
     uint64_t sum = 0;
     for (uint32_t i = 0; i < mb.valid; i++) {
@@ -42,24 +70,82 @@ static int candidate(struct hv_span file, uint64_t c, uint32_t ms, uint64_t expe
             return 0;
         sum += me.length;
     }
-    if (sum != c - data_start)
+    if (sum != c - start)
         return 0;
+    *prev = mb.prev;
+    *data_start = start;
     *valid = mb.valid;
     return 1;
 }
 
-/* The next block after the accepted prefix, scanning from `from` in `step`
- * bytes; @return 1 with *c and *valid, or 0. */
-static int scan(const struct hrl_log *log, uint64_t from, uint64_t limit, uint64_t step,
-                uint64_t prev_block, uint64_t data_start, uint64_t *c, uint32_t *valid)
+/* The kept candidate at file offset `off`, by binary search (kept candidates
+ * are found in increasing offset order). @return its index or SIZE_MAX. */
+static size_t find(const struct cands *k, uint64_t off)
+{
+    size_t lo = 0, hi = k->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (k->v[mid].off < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < k->n && k->v[lo].off == off ? lo : SIZE_MAX;
+}
+
+static int keep(struct cands *k, const struct cand *c, struct hv_err *err)
+{
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 64;
+        struct cand *v = realloc(k->v, cap * sizeof *v);
+        if (!v)
+            return hv_failx(err, HV_NOMEM, "log chain", "out of memory for %zu candidates", cap);
+        k->v = v;
+        k->cap = cap;
+    }
+    k->v[k->n++] = *c;
+    return 0;
+}
+
+/* One pass over [0x1000, limit): every candidate that ends a whole chain.
+ * Memory grows with the blocks found (a pattern must pass the checksums to
+ * count), never with a length read from the file. */
+static int collect(const struct hrl_log *log, uint64_t limit, struct cands *k, struct hv_err *err)
 {
     const uint32_t ms = log->hdr.metadata_size;
-    for (uint64_t x = from; x <= limit && limit - x >= ms; x += step) {
-        uint64_t expect = log->nblocks ? x - prev_block : 0;
-        if (candidate(log->file, x, ms, expect, data_start, valid)) {
-            *c = x;
-            return 1;
+    for (uint64_t x = HRL_HEADER_SIZE; x <= limit && limit - x >= ms; x++) {
+        struct cand c = { x, 0, SIZE_MAX, 0 };
+        uint64_t prev;
+        if (!candidate(log->file, x, ms, &prev, &c.data_start, &c.valid))
+            continue;
+        if (prev) {
+            c.parent = find(k, x - prev);
+            if (c.parent == SIZE_MAX)
+                continue; /* its chain does not reach back to 0x1000 */
         }
+        if (keep(k, &c, err))
+            return -1;
+    }
+    return 0;
+}
+
+/* Pushes the chain ending at k->v[last] into the index, oldest first. */
+static int push_chain(struct hrl_log *log, const struct cands *k, size_t last, struct hv_err *err)
+{
+    size_t len = 0;
+    for (size_t i = last; i != SIZE_MAX; i = k->v[i].parent)
+        len++;
+    /* Walk back once more, writing each row at its place from the end. */
+    for (size_t j = 0; j < len; j++)
+        if (hrl_index_push(log, 0, 0, 0, 0, err))
+            return -1;
+    size_t row = log->nblocks;
+    for (size_t i = last; i != SIZE_MAX; i = k->v[i].parent) {
+        struct hrl_block *b = &log->blocks[--row];
+        b->off = k->v[i].off;
+        b->data_start = k->v[i].data_start;
+        b->valid = k->v[i].valid;
+        b->flags = HRL_BLOCK_USABLE;
     }
     return 0;
 }
@@ -67,22 +153,15 @@ static int scan(const struct hrl_log *log, uint64_t from, uint64_t limit, uint64
 int hrl_salvage_scan(struct hrl_log *log, uint64_t limit, struct hv_err *err)
 {
     const uint32_t ms = log->hdr.metadata_size;
-    uint64_t data_start = HRL_HEADER_SIZE, prev_block = 0, c;
-    uint32_t valid;
+    struct cands k = { 0 };
     if (limit > log->file.len)
         limit = log->file.len;
-    for (;;) {
-        /* Sector steps first; payloads of odd lengths put blocks anywhere, so
-         * when that finds nothing, rescan the rest byte by byte (once). */
-        if (!scan(log, data_start, limit, SALVAGE_STEP, prev_block, data_start, &c, &valid) &&
-            !scan(log, data_start + 1, limit, 1, prev_block, data_start, &c, &valid))
-            break;
-        if (hrl_index_push(log, c, data_start, valid, HRL_BLOCK_USABLE, err))
-            return -1;
-        prev_block = c;
-        data_start = c + ms;
+    if (collect(log, limit, &k, err) || (k.n && push_chain(log, &k, k.n - 1, err))) {
+        free(k.v);
+        return -1;
     }
-    uint64_t end = log->nblocks ? prev_block + ms : HRL_HEADER_SIZE;
+    free(k.v);
+    uint64_t end = log->nblocks ? log->blocks[log->nblocks - 1].off + ms : HRL_HEADER_SIZE;
     /* A pre-extended file ends in zeros: that space held nothing to lose. */
     if (limit > end && !hv_all_zero(log->file.p + end, (size_t)(limit - end))) {
         log->info.lost_bytes = limit - end;

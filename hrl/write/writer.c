@@ -112,6 +112,11 @@ int hrl_writer_create(const char *path, const struct hrl_writer_opts *opts, hrl_
 int hrl_writer_add(hrl_writer *w, uint64_t disk_offset, const void *data, uint32_t len,
                    uint32_t time, struct hv_err *err)
 {
+    /* The reader refuses a range that wraps past 2^64 (entry-range): never write one. */
+    if (len > UINT64_MAX - disk_offset)
+        return hv_failx(err, HV_USAGE, "log entry",
+                        "disk range 0x%llx + %u bytes wraps past 2^64",
+                        (unsigned long long)disk_offset, len);
     if (len && hv_io_pwrite(w->io, data, len, w->pos, err))
         return -1;
     w->pos += len;

@@ -199,8 +199,10 @@ int cmd_timeline(int argc, char **argv)
             worst = EXIT_PROBLEMS;
         hrl_close(log);
     }
-    /* Logs may be given in any order; buckets come out in time order. */
-    qsort(t.b, t.nb, sizeof *t.b, cmp_bucket);
+    /* Logs may be given in any order; buckets come out in time order. An
+     * empty log leaves both tables unallocated: qsort must not see NULL. */
+    if (t.nb)
+        qsort(t.b, t.nb, sizeof *t.b, cmp_bucket);
     size_t w = 0;
     for (size_t i = 0; i < t.nb; i++) {
         if (w && t.b[w - 1].key == t.b[i].key) {
@@ -215,7 +217,8 @@ int cmd_timeline(int argc, char **argv)
     for (size_t i = 0; i < t.capr; i++)
         if (t.r[i].idx)
             t.r[nr++] = t.r[i];
-    qsort(t.r, nr, sizeof *t.r, cmp_region);
+    if (nr)
+        qsort(t.r, nr, sizeof *t.r, cmp_region);
     if (top < nr)
         nr = (size_t)top;
     char ts[40];
