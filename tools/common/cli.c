@@ -144,25 +144,97 @@ void json_init(struct json *j, FILE *f)
     j->pretty = true;
 }
 
+/* Decodes one UTF-8 sequence at s[0..n) (n >= 1). @return its length, with
+ * *cp the code point, or 1 with *cp = CLI_BAD_UTF8 for a byte that does not
+ * start a well-formed sequence (overlong, surrogate, above U+10FFFF, cut). */
+#define CLI_BAD_UTF8 0xFFFFFFFFu
+static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    static const uint32_t min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+    unsigned char c = s[0];
+    size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                                                  : (c & 0xF8) == 0xF0 ? 4 : 0;
+    *cp = CLI_BAD_UTF8;
+    if (len == 0 || len > n)
+        return 1;
+    uint32_t v = len == 1 ? c : c & (0x7Fu >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 1;
+        v = v << 6 | (s[i] & 0x3Fu);
+    }
+    if (v < min_cp[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 1;
+    *cp = v;
+    return len;
+}
+
+/* C0 and C1 controls and DEL: what a terminal may act on. */
+static int is_control(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp < 0xA0);
+}
+
+/* File-derived text is never trusted: controls become \uXXXX, bytes that are
+ * not UTF-8 become U+FFFD, so the document is always valid UTF-8 JSON. */
 void json_write_escaped(FILE *f, const char *s, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)s;
     fputc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (c < 0x20)
-                fprintf(f, "\\u%04x", c);
-            else
-                fputc(c, f);
-        }
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t len = utf8_next(u + i, n - i, &cp);
+        if (cp == CLI_BAD_UTF8)
+            fputs("\\ufffd", f);
+        else if (cp == '"' || cp == '\\')
+            fprintf(f, "\\%c", (char)cp);
+        else if (cp == '\n')
+            fputs("\\n", f);
+        else if (cp == '\r')
+            fputs("\\r", f);
+        else if (cp == '\t')
+            fputs("\\t", f);
+        else if (is_control(cp))
+            fprintf(f, "\\u%04x", (unsigned)cp);
+        else
+            fwrite(u + i, 1, len, f);
+        i += len;
     }
     fputc('"', f);
+}
+
+const char *cli_text(const char *s, size_t n, char *buf, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0;
+    if (!len)
+        return buf;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t l = utf8_next(u + i, n - i, &cp);
+        char esc[16];
+        const char *piece = esc;
+        size_t plen;
+        if (cp == '\\' || cp == '"') {
+            piece = cp == '"' ? "\\\"" : "\\\\";
+            plen = 2;
+        } else if (cp == CLI_BAD_UTF8 || is_control(cp)) {
+            /* The bytes as they are in the file: \xHH each (one for a bad byte). */
+            plen = 0;
+            for (size_t k = 0; k < l; k++)
+                plen += (size_t)snprintf(esc + plen, sizeof esc - plen, "\\x%02x", u[i + k]);
+        } else {
+            piece = s + i;
+            plen = l;
+        }
+        if (o + plen >= len)
+            break;
+        memcpy(buf + o, piece, plen);
+        o += plen;
+        i += l;
+    }
+    buf[o] = 0;
+    return buf;
 }
 
 static void indent(struct json *j)

@@ -67,6 +67,11 @@ void json_double(struct json *j, const char *key, double val);
 void json_end(struct json *j); /* final newline */
 /* Writes a JSON string literal (quotes included, escaped) to f. */
 void json_write_escaped(FILE *f, const char *s, size_t n);
+/* File-derived text for a text line: controls, backslashes and bytes that are
+ * not UTF-8 become \xHH (\\ and \" for a backslash and a quote); the result
+ * is cut to fit buf.
+ * @return buf. */
+const char *cli_text(const char *s, size_t n, char *buf, size_t len);
 
 /* ---- progress on stderr, only when stderr is a terminal ---- */
 struct progress {

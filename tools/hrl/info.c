@@ -25,8 +25,11 @@ static void print_text(const char *path, const struct hrl_info *in, uint64_t dis
     printf("format version:        %u.%u\n", h->version >> 16, h->version & 0xFFFF);
     printf("created:               %s\n", hrl_time_str(h->timestamp, t, sizeof t));
     printf("last modified:         %s\n", hrl_time_str(h->last_modified, t, sizeof t));
-    printf("creator:               \"%.4s\" version %u.%u\n", (const char *)h->creator_app,
-           h->creator_version >> 16, h->creator_version & 0xFFFF);
+    char app[4 * 4 + 1]; /* four bytes, each at worst \xHH */
+    cli_text((const char *)h->creator_app, strnlen((const char *)h->creator_app, 4), app,
+             sizeof app);
+    printf("creator:               \"%s\" version %u.%u\n", app, h->creator_version >> 16,
+           h->creator_version & 0xFFFF);
     printf("original size:         %" PRIu64 "\n", h->original_size);
     printf("current size:          %" PRIu64 "\n", h->current_size);
     printf("file size:             %" PRIu64 "\n", in->file_size);
