@@ -4,7 +4,8 @@
  *   log A {Unique a, Prev z} <- log B {Unique b, Prev a} <- log C {Unique c, Prev b}
  *
  * The first log is the one whose PreviousUniqueId no other log has. Reported:
- * duplicates (same UniqueId twice), forks (two logs naming the same previous
+ * duplicates (same UniqueId twice; the same log given twice says so, and
+ * a duplicate is neither a gap nor a log of another chain), forks (two logs naming the same previous
  * log), gaps (a PreviousUniqueId no log has, besides the first), and logs of
  * another chain (another Vhd2DataWriteGuid than the first log, or not
  * connected). The number of logs is what the user named on the command line,
@@ -21,6 +22,20 @@ static size_t find_unique(const struct hrl_header *const *h, size_t n, const str
         if (hv_guid_eq(&h[i]->unique_id, g))
             return i;
     return n;
+}
+
+/* Whether log i repeats the UniqueId of an earlier log. */
+static int is_dup(const struct hrl_header *const *h, size_t n, size_t i)
+{
+    return find_unique(h, n, &h[i]->unique_id) < i;
+}
+
+/* Two headers of one log: same identity, same end, same checksum. */
+static int same_log(const struct hrl_header *x, const struct hrl_header *y)
+{
+    return hv_guid_eq(&x->unique_id, &y->unique_id) &&
+           hv_guid_eq(&x->previous_unique_id, &y->previous_unique_id) && x->eol == y->eol &&
+           x->checksum == y->checksum && x->total_entries == y->total_entries;
 }
 
 static int placed_at(const size_t *order, size_t placed, size_t i)
@@ -59,7 +74,11 @@ size_t hrl_chain_order(const struct hrl_header *const *h, size_t n, size_t *orde
     for (size_t i = 0; i < n; i++) {
         snprintf(what, sizeof what, "log chain (file %zu)", i + 1);
         size_t j = find_unique(h, n, &h[i]->unique_id);
-        if (j < i)
+        if (j < i && same_log(h[i], h[j]))
+            hrl_report(&r, HRL_P_CHAIN_DUPLICATE, i, what,
+                       "the same log as file %zu (UniqueId %s), given twice", j + 1,
+                       hv_guid_format(&h[i]->unique_id, 1, a));
+        else if (j < i)
             hrl_report(&r, HRL_P_CHAIN_DUPLICATE, i, what, "UniqueId %s also belongs to file %zu",
                        hv_guid_format(&h[i]->unique_id, 1, a), j + 1);
         for (size_t k = 0; k < i; k++)
@@ -75,7 +94,7 @@ size_t hrl_chain_order(const struct hrl_header *const *h, size_t n, size_t *orde
      * every further root is a gap in the chain. */
     size_t root = n;
     for (size_t i = 0; i < n; i++) {
-        if (find_unique(h, n, &h[i]->previous_unique_id) < n)
+        if (find_unique(h, n, &h[i]->previous_unique_id) < n || is_dup(h, n, i))
             continue;
         if (root == n) {
             root = i;
@@ -108,6 +127,8 @@ size_t hrl_chain_order(const struct hrl_header *const *h, size_t n, size_t *orde
         if (placed_at(order, placed, i))
             continue;
         order[placed++] = i;
+        if (is_dup(h, n, i))
+            continue; /* already reported as a duplicate */
         snprintf(what, sizeof what, "log chain (file %zu)", i + 1);
         hrl_report(&r, HRL_P_CHAIN_FOREIGN, i, what, "not connected to the chain starting at "
                    "file %zu", root + 1);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "hrl_impl.h"
 
@@ -211,8 +212,24 @@ int hrl_open_mem(const void *p, size_t len, const struct hrl_open_opts *opts, hr
     return open_common(log, opts, out, err);
 }
 
+/* Opening a FIFO or a terminal for reading blocks until a writer appears, so
+ * anything but a regular file or a block device is refused before the open. */
+static int refuse_special(const char *path, struct hv_err *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+        return 0; /* the open reports a missing file */
+    hv_err_file(err, path);
+    return hv_failx(err, HV_USAGE, "open", "not a regular file (%s): refused",
+                    S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory"
+                    : S_ISCHR(st.st_mode) ? "a character device" : S_ISSOCK(st.st_mode) ? "a socket"
+                    : "a special file");
+}
+
 int hrl_open(const char *path, const struct hrl_open_opts *opts, hrl_log **out, struct hv_err *err)
 {
+    if (refuse_special(path, err))
+        return -1;
     struct hrl_log *log = calloc(1, sizeof *log);
     if (!log) {
         hv_err_file(err, path);
