@@ -349,8 +349,34 @@ static void test_salvage_zero_tail(void **state)
     free(f);
 }
 
-int main(void)
+/* `test_hrl_corrupt --dump DIR` writes every damaged log of the corpus as
+ * DIR/corrupt-NN.hrl, so the CLI matrix (tests/cli/hrl_matrix.sh) runs every
+ * command over the same cases without a second copy of the damage table. */
+static int dump_cases(const char *dir)
 {
+    make_base();
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint8_t *f = malloc(base.len + 4096);
+        memcpy(f, base.p, base.len);
+        size_t len = base.len;
+        cases[c].damage(f, &len);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/corrupt-%02zu.hrl", dir, c);
+        FILE *out = fopen(path, "wb");
+        if (!out || fwrite(f, 1, len, out) != len || fclose(out) != 0)
+            return 2;
+        free(f);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && !strcmp(argv[1], "--dump")) {
+        int rc = dump_cases(argv[2]);
+        free(base.p);
+        return rc;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corpus),
         cmocka_unit_test(test_truncation_salvage),
