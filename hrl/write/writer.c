@@ -105,7 +105,8 @@ int hrl_writer_create(const char *path, const struct hrl_writer_opts *opts, hrl_
     if (hv_io_open_file(path, HV_IO_CREATE, &io, err))
         return -1;
     int rc = hrl_writer_open_io(io, opts, out, err);
-    hv_err_file(err, path);
+    if (rc) /* on success err stays clean: later errors name their own file */
+        hv_err_file(err, path);
     return rc;
 }
 

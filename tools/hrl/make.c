@@ -106,6 +106,9 @@ static int from_list(struct mk *m, const char *list, struct hv_err *err)
         if (len > pm.len)
             rc = hv_failx(err, HV_USAGE, "list", "%s line %u: '%s' has %zu bytes, %" PRIu64
                           " wanted", list, lineno, sp, pm.len, len);
+        else if (len > UINT64_MAX - off)
+            rc = hv_failx(err, HV_USAGE, "list", "%s line %u: disk range 0x%" PRIx64 " + %" PRIu64
+                          " bytes wraps past 2^64", list, lineno, off, len);
         else
             rc = add(m, off, pm.p, len, err);
         hv_unmap(&pm);
@@ -175,6 +178,8 @@ static int write_log(const char *out, const struct hrl_writer_opts *wo, struct m
     if (rc) {
         hrl_writer_abort(m->w);
         unlink(tmp);
+        if (!strncmp(err.file, tmp, sizeof err.file)) /* the user never saw that name */
+            snprintf(err.file, sizeof err.file, "%s", out);
         return cli_error(&err);
     }
     struct hv_guid uid;
