@@ -1,0 +1,260 @@
+/* test_hrl_crash.c: power cuts during `hrl apply` (libhrl hrl_apply_io and
+ * hrl_apply_vhdx), swept over every flush (tests/crash/crash_io.h).
+ *
+ * Three chained logs with overlapping writes go onto a 4 MiB disk: a raw
+ * image, and a dynamic VHDX whose blocks 0 and 2 already hold data (so the
+ * apply both overwrites present blocks and allocates new ones). For each cut
+ * k = 1, 2, ... until the apply completes, and for each seed (pending writes
+ * applied, dropped or torn), the surviving disk must hold, in every 512-byte
+ * sector, either the old content or the content of the applied point (a
+ * simple replay of the logs' entries): apply copies only final bytes and has
+ * no intermediate state of its own. A VHDX must also open (its log replayed)
+ * and pass vhdx_check. The run that completes must give exactly the point.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crash_io.h"
+#include "hrl.h"
+#include "hrl_points.h"
+#include "hrl_restore.h"
+#include "vhdx.h"
+#include "vhdx_write.h"
+
+#define MB (1024u * 1024u)
+#define DISK (4 * MB)
+#define NLOGS 3
+
+static int failures;
+static char dir[256], base_path[300], surv_path[300], log_path[NLOGS][300];
+static uint8_t old_disk[DISK], new_disk[DISK], got[DISK];
+
+#define CHECK(cond, ...)                                                      \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);              \
+            fprintf(stderr, __VA_ARGS__);                                     \
+            fputc('\n', stderr);                                              \
+            failures++;                                                       \
+        }                                                                     \
+    } while (0)
+
+static void die(const struct hv_err *e, const char *what)
+{
+    char buf[1400];
+    fprintf(stderr, "FATAL %s: %s\n", what, hv_err_format(e, buf, sizeof buf));
+    exit(1);
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *p = malloc(*len ? *len : 1);
+    if (fread(p, 1, *len, f) != *len)
+        *len = 0;
+    fclose(f);
+    return p;
+}
+
+static void spit(const char *path, const uint8_t *p, size_t len)
+{
+    unlink(path);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(p, 1, len, f) != len || fclose(f) != 0)
+        exit(1);
+}
+
+/* Logs: log i writes 24 ranges of 1..16 sectors, overlapping each other and
+ * the other logs, each with its own bytes. */
+static void make_logs(void)
+{
+    static uint8_t buf[16 * 512];
+    struct hv_err e;
+    uint64_t s = 0x2545F4914F6CDD1Dull;
+    for (int i = 0; i < NLOGS; i++) {
+        struct hrl_writer_opts o = { .created = 1, .metadata_size = 1024 };
+        o.unique_id.b[0] = (uint8_t)(i + 1);
+        o.previous_unique_id.b[0] = (uint8_t)i;
+        hrl_writer *w;
+        if (hrl_writer_create(log_path[i], &o, &w, &e) != 0)
+            die(&e, "log");
+        for (int k = 0; k < 24; k++) {
+            s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+            uint32_t len = 512u * (1 + (uint32_t)(s % 16));
+            uint64_t off = (s >> 8) % (DISK / 512 - 16) * 512;
+            memset(buf, (int)(s >> 40), len);
+            buf[0] = (uint8_t)(i * 24 + k);
+            if (hrl_writer_add(w, off, buf, len, 1, &e) != 0)
+                die(&e, "log write");
+        }
+        if (hrl_writer_close(w, NULL, &e) != 0)
+            die(&e, "log close");
+    }
+}
+
+/* Base VHDX: blocks 0 and 2 present. Its disk is old_disk; the raw base too. */
+static void make_base(void)
+{
+    struct hv_err e;
+    struct vhdx_build_params p = { .type = VHDX_TYPE_DYNAMIC, .virtual_size = DISK, .block_size = MB };
+    if (vhdx_create(base_path, &p, &e) != 0)
+        die(&e, "base");
+    vhdx_rw *w;
+    static uint8_t fill[MB];
+    memset(fill, 0xB5, sizeof fill);
+    if (vhdx_open_rw(base_path, NULL, &w, &e) != 0 || vhdx_write(w, fill, MB, 0, &e) != 0 ||
+        vhdx_write(w, fill, MB, 2 * MB, &e) != 0 || vhdx_close_rw(w, &e) != 0)
+        die(&e, "base write");
+    memset(old_disk, 0, DISK);
+    memcpy(old_disk, fill, MB);
+    memcpy(old_disk + 2 * MB, fill, MB);
+}
+
+/* The reference replay: every entry of logs 1..n in chain order, copied. */
+static void replay(const hrl_set *set)
+{
+    memcpy(new_disk, old_disk, DISK);
+    for (size_t i = 0; i < hrl_set_count(set); i++) {
+        struct hrl_iter it;
+        struct hrl_entry en;
+        hrl_iter_init(hrl_set_log_at(set, i)->log, 0, &it);
+        while (hrl_iter_next(&it, &en))
+            memcpy(new_disk + en.disk_offset, en.payload, en.length);
+    }
+}
+
+/* Every sector old or new; @return how many are new. */
+static size_t old_or_new(const uint8_t *d, const char *what, unsigned k, uint64_t seed)
+{
+    size_t fresh = 0, bad = 0;
+    for (size_t s = 0; s < DISK; s += 512) {
+        int is_new = !memcmp(d + s, new_disk + s, 512);
+        fresh += is_new;
+        bad += !is_new && memcmp(d + s, old_disk + s, 512) != 0;
+    }
+    CHECK(bad == 0, "%s k=%u seed=%llu: %zu sectors neither old nor new", what, k,
+          (unsigned long long)seed, bad);
+    return fresh;
+}
+
+static void count_problem(const struct vhdx_problem *p, void *ctx)
+{
+    if (p->severity == VHDX_ERROR)
+        ++*(int *)ctx;
+}
+
+static unsigned sweep_raw(const hrl_set *set, uint64_t seed)
+{
+    unsigned k;
+    for (k = 1; k < 1000; k++) {
+        struct hv_err e;
+        struct hv_io *io = crash_io_new(old_disk, DISK, k, seed);
+        int rc = hrl_apply_io(io, set, NLOGS, NULL, NULL, &e);
+        struct crash_io_stats st;
+        crash_io_get_stats(io, &st);
+        size_t len;
+        const uint8_t *d = crash_io_durable(io, &len);
+        CHECK(len == DISK, "raw k=%u: disk length %zu", k, len);
+        old_or_new(d, "raw", k, seed);
+        if (!st.crashed) {
+            CHECK(rc == 0 && !memcmp(d, new_disk, DISK), "raw: the completed apply is not the point");
+            hv_io_close(io);
+            break;
+        }
+        CHECK(rc != 0, "raw k=%u: apply reported success across a power cut", k);
+        hv_io_close(io);
+    }
+    return k;
+}
+
+static unsigned sweep_vhdx(const hrl_set *set, const uint8_t *start, size_t start_len, uint64_t seed)
+{
+    unsigned k;
+    for (k = 1; k < 1000; k++) {
+        struct hv_err e;
+        hv_err_clear(&e);
+        struct hv_io *io = crash_io_new(start, start_len, k, seed);
+        vhdx_rw *w;
+        int rc = vhdx_open_rw_io(io, surv_path, NULL, &w, &e);
+        if (rc == 0) {
+            rc = hrl_apply_vhdx(w, set, NLOGS, NULL, NULL, &e);
+            rc |= vhdx_close_rw(w, &e);
+        }
+        struct crash_io_stats st;
+        crash_io_get_stats(io, &st);
+        size_t len;
+        const uint8_t *d = crash_io_durable(io, &len);
+        spit(surv_path, d, len);
+        hv_io_close(io);
+        vhdx *img = NULL;
+        int errors = 0;
+        CHECK(vhdx_check(surv_path, NULL, count_problem, &errors, &e) == 0 && errors == 0,
+              "vhdx k=%u seed=%llu: check found %d errors", k, (unsigned long long)seed, errors);
+        if (vhdx_open(surv_path, NULL, &img, &e) != 0 || vhdx_read(img, got, DISK, 0, &e) != 0) {
+            CHECK(0, "vhdx k=%u seed=%llu: survivor does not open", k, (unsigned long long)seed);
+        } else {
+            old_or_new(got, "vhdx", k, seed);
+        }
+        vhdx_close(img);
+        if (!st.crashed) {
+            CHECK(rc == 0 && !memcmp(got, new_disk, DISK), "vhdx: the completed apply is not the point");
+            break;
+        }
+    }
+    return k;
+}
+
+int main(void)
+{
+    const char *t = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/hrl-crash.XXXXXX", t && *t ? t : "/tmp");
+    if (!mkdtemp(dir))
+        return 1;
+    snprintf(base_path, sizeof base_path, "%s/base.vhdx", dir);
+    snprintf(surv_path, sizeof surv_path, "%s/survivor.vhdx", dir);
+    for (int i = 0; i < NLOGS; i++)
+        snprintf(log_path[i], sizeof log_path[i], "%s/%d.hrl", dir, i);
+    make_logs();
+    make_base();
+    struct hv_err e;
+    hrl_set *set;
+    struct hrl_base b = { DISK, 512, 0, { { 0 } } };
+    const char *lp[NLOGS] = { log_path[0], log_path[1], log_path[2] };
+    if (hrl_set_open(lp, NLOGS, &b, NULL, &set, &e) != 0)
+        die(&e, "set");
+    if (hrl_set_usable(set) != NLOGS) {
+        fprintf(stderr, "FATAL: the logs are not a sound chain\n");
+        return 1;
+    }
+    replay(set);
+    size_t start_len = 0;
+    uint8_t *start = slurp(base_path, &start_len);
+    if (!start)
+        return 1;
+    const char *env = getenv("HVK_CRASH_SEEDS");
+    uint64_t seeds = env ? strtoull(env, NULL, 10) : 3;
+    unsigned raw_points = 0, vhdx_points = 0;
+    for (uint64_t seed = 1; seed <= seeds; seed++) {
+        raw_points += sweep_raw(set, seed) - 1;
+        vhdx_points += sweep_vhdx(set, start, start_len, seed) - 1;
+    }
+    printf("hrl apply raw:  %u crash points over %llu seeds\n", raw_points, (unsigned long long)seeds);
+    printf("hrl apply vhdx: %u crash points over %llu seeds\n", vhdx_points, (unsigned long long)seeds);
+    CHECK(raw_points >= seeds && vhdx_points >= seeds, "no crash point was swept");
+    hrl_set_close(set);
+    free(start);
+    unlink(base_path);
+    unlink(surv_path);
+    for (int i = 0; i < NLOGS; i++)
+        unlink(log_path[i]);
+    rmdir(dir);
+    printf("%s\n", failures ? "FAILED" : "ok");
+    return failures != 0;
+}
