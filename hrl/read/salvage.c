@@ -25,6 +25,7 @@
 #include <stdlib.h>
 
 #include "hrl_impl.h"
+#include "hv_array.h"
 
 /* A 32-byte header sums to at most 28 * 255, so a valid checksum field is at
  * least ~(28 * 255): one compare rejects almost every payload offset. */
@@ -95,14 +96,10 @@ static size_t find(const struct cands *k, uint64_t off)
 
 static int keep(struct cands *k, const struct cand *c, struct hv_err *err)
 {
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 64;
-        struct cand *v = realloc(k->v, cap * sizeof *v);
-        if (!v)
-            return hv_failx(err, HV_NOMEM, "log chain", "out of memory for %zu candidates", cap);
-        k->v = v;
-        k->cap = cap;
-    }
+    struct cand *v = hv_grow(k->v, &k->cap, k->n + 1, sizeof *v);
+    if (!v)
+        return hv_failx(err, HV_NOMEM, "log chain", "out of memory for %zu candidates", k->n + 1);
+    k->v = v;
     k->v[k->n++] = *c;
     return 0;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """hrl_unclosed.py OUT MIB: an unclosed HRL (EOLLocation 0) of about MIB MiB,
-written from the spec notes alone: MetadataSize 64 (one entry per block), each
+written from docs/hrl-format.md alone: MetadataSize 64 (one entry per block), each
 block after a 1-byte payload, so every block sits at an odd offset and a
 salvage scan cannot find them by stepping in sectors. Prints the block count.
 
