@@ -4,7 +4,8 @@
  * All three take an hrl_set that the caller has opened and checked
  * (hrl_set_usable() >= point): they never write on a set with problems in the
  * selected logs, and refuse with HV_CORRUPT if asked to. Only the final bytes
- * of each disk range are copied (hrl_plan: last writer wins).
+ * of each disk range are copied (hrl_plan: last writer wins); apply does so
+ * per log, so that each flush leaves a whole recovery point.
  *
  * The disk is reached only through libvhdx (vhdx.h, vhdx_write.h, hv_io.h).
  */
@@ -55,8 +56,9 @@ HVK_API int hrl_restore(vhdx *base, const char *base_path, const hrl_set *set, s
                         struct hrl_restore_stats *stats, struct hv_err *err);
 
 /*! hrl_apply_io() :
- *  Applies logs 1..point to a raw disk in place, through `disk` (pwrite of
- *  each final extent, then flush). The disk must be at least the set's
+ *  Applies logs 1..point to a raw disk in place, through `disk`, one log at a
+ *  time (pwrite of that log's final extents, then flush): after a power cut,
+ *  logs 1..j are applied and each sector of log j+1 is old or new. The disk must be at least the set's
  *  virtual size. Destructive: the old content of written ranges is gone.
  *  @return 0, or -1 with `err`. */
 HVK_API int hrl_apply_io(struct hv_io *disk, const hrl_set *set, size_t point,

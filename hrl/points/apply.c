@@ -377,10 +377,28 @@ out:
 
 /* ---- in place -------------------------------------------------------------- */
 
-/* Writes the plan for `point` through `pwrite` and ends with `flush`: the
- * one loop behind hrl_apply_io() and hrl_apply_vhdx(). */
+/* Writes logs 1..`point` through `pwrite`, one log at a time: that log's
+ * final bytes (its last writer wins), then `flush`. A power cut thus leaves
+ * logs 1..j applied and, inside the ranges of log j+1 only, each sector old
+ * or new; applying again finishes the job. The one loop behind
+ * hrl_apply_io() and hrl_apply_vhdx(). */
 typedef int (*apply_pwrite_fn)(void *dst, const void *b, size_t n, uint64_t off, struct hv_err *e);
 typedef int (*apply_flush_fn)(void *dst, struct hv_err *e);
+
+static int apply_log(void *dst, apply_pwrite_fn pwrite, const struct hrl_write *w, size_t n,
+                     struct hv_err *e)
+{
+    struct hrl_plan plan;
+    if (hrl_plan_build(w, n, &plan, e) != 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < plan.count && rc == 0; i++) {
+        const struct hrl_extent *x = &plan.ext[i];
+        rc = pwrite(dst, w[x->write].data + x->src, (size_t)x->len, x->off, e);
+    }
+    hrl_plan_free(&plan);
+    return rc;
+}
 
 static int apply_in_place(void *dst, apply_pwrite_fn pwrite, apply_flush_fn flush, const hrl_set *set,
                           size_t point, const struct hrl_progress *pr, struct hrl_restore_stats *stp,
@@ -390,24 +408,22 @@ static int apply_in_place(void *dst, apply_pwrite_fn pwrite, apply_flush_fn flus
     struct hrl_restore_stats *st = stp ? stp : &stl;
     if (check_point(set, point, e) != 0)
         return -1;
-    struct hrl_plan plan;
+    struct hrl_plan plan; /* the whole point: statistics only */
     if (make_plan(set, point, &plan, st, e) != 0)
         return -1;
+    hrl_plan_free(&plan);
     size_t nall;
     const struct hrl_write *w = hrl_set_writes(set, &nall);
     uint64_t done = 0;
-    int rc = -1;
-    for (size_t i = 0; i < plan.count; i++) {
-        const struct hrl_extent *x = &plan.ext[i];
-        if (pwrite(dst, w[x->write].data + x->src, (size_t)x->len, x->off, e) != 0)
-            goto out;
-        done += x->len;
-        progress(pr, done, plan.bytes);
+    for (size_t k = 1; k <= point; k++) {
+        size_t first = hrl_set_point_writes(set, k - 1), end = hrl_set_point_writes(set, k);
+        if (apply_log(dst, pwrite, w + first, end - first, e) != 0 || flush(dst, e) != 0)
+            return -1;
+        for (size_t i = first; i < end; i++)
+            done += w[i].len;
+        progress(pr, done, st->log_bytes);
     }
-    rc = flush(dst, e);
-out:
-    hrl_plan_free(&plan);
-    return rc;
+    return 0;
 }
 
 static int io_pwrite(void *dst, const void *b, size_t n, uint64_t off, struct hv_err *e)

@@ -21,10 +21,10 @@
     "      [--guid GUID] [--json] LOG..."
 #define DETAILS                                                                                 \
     "Writes logs 1..k (default: all) into DISK in place. DISK is a raw image (written with\n"  \
-    "pwrite) or a VHDX (written through its log, so a crash leaves the old or new state of\n" \
-    "each write). All logs are verified first, exactly as for 'hrl restore'; any problem\n"    \
-    "refuses (exit 1) before the first write. Only the final bytes of each range are\n"       \
-    "written (last writer wins).\n"                                                            \
+    "pwrite) or a VHDX (written through its log). All logs are verified first, exactly as\n"  \
+    "for 'hrl restore'; any problem refuses (exit 1) before the first write. Logs go in one\n" \
+    "at a time, each flushed: after a crash, logs 1..j are in and each sector of log j+1 is\n" \
+    "old or new; the same apply again completes it.\n"                                        \
     "A VHDX target gets a new DataWriteGuid from its first write (VHDX rule), so a later\n"   \
     "apply of the following logs to the same file needs --ignore-guid. A raw target has no\n" \
     "DataWriteGuid: give the one of the VHDX it was taken from with --guid, else the GUID\n" \
