@@ -96,6 +96,8 @@ DAMAGE(d_eol_zeros) { *len = EOL + 4096; memset(f + EOL, 0, 4096); put_le64(f + 
 DAMAGE(d_current_size) { (void)len; put_le64(f + 32, EOL - 1); fix_header(f); }
 DAMAGE(d_v1) { (void)len; put_le32(f + 8, 0x00010000); memset(f + 110, 0xAA, 16); fix_header(f); }
 DAMAGE(d_cookie_space) { (void)len; f[7] = ' '; fix_header(f); }
+/* 1024 bytes at 2^64 - 512: the range wraps */
+DAMAGE(d_range_wraps) { (void)len; put_le64(f + ENTRY(B1, 1), 0xfffffffffffffe00ull); fix_entry(f, ENTRY(B1, 1)); }
 
 #define NONE HRL_P_COUNT /* a sound log: no problem at all */
 static const struct ccase cases[] = {
@@ -133,6 +135,7 @@ static const struct ccase cases[] = {
     { "CurrentSize below EOL", HRL_P_HEADER_FIELD, 32, 0, 1, d_current_size },
     { "version 1 (sound)", NONE, 0, 0, 0, d_v1 },
     { "cookie ends in a space (sound)", NONE, 0, 0, 0, d_cookie_space },
+    { "disk range wraps past 2^64", HRL_P_ENTRY_RANGE, ENTRY(B1, 1), 0, 1, d_range_wraps },
 };
 
 static int run_verify(const char *hrl, const uint8_t *f, size_t len)

@@ -185,6 +185,16 @@ static void test_empty_log(void **state)
     o.metadata_size = 100;
     assert_int_equal(hrl_writer_open_io(memio(&mf), &o, &w, &err), -1);
     assert_int_equal(err.code, HV_USAGE);
+    /* A range whose end passes 2^64 is never written (the reader's entry-range). */
+    o.metadata_size = 0;
+    memset(&mf, 0, sizeof mf);
+    assert_int_equal(hrl_writer_open_io(memio(&mf), &o, &w, &err), 0);
+    uint8_t b[1024] = { 0 };
+    assert_int_equal(hrl_writer_add(w, 0xfffffffffffffe00ull, b, sizeof b, 1, &err), -1);
+    assert_int_equal(err.code, HV_USAGE);
+    assert_int_equal(hrl_writer_add(w, 0xfffffffffffff800ull, b, sizeof b, 1, &err), 0);
+    hrl_writer_abort(w);
+    free(mf.p);
 }
 
 static void test_file_and_gzip(void **state)
