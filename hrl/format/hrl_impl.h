@@ -110,6 +110,19 @@ int hrl_salvage_scan(struct hrl_log *log, uint64_t limit, struct hv_err *err);
 /* gzip.c: decompresses `path` into an unlinked temporary file and maps it. */
 int hrl_gunzip_map(const char *path, struct hv_map *m, struct hv_err *err);
 
+/* apply.c: hrl_restore without its publication step: builds the point into
+ * `inner` (empty, owned by the caller) with at most `writers` threads writing,
+ * and finishes (flushes) it. hrl_restore() wraps it with a temporary sibling
+ * and hv_publish_tmp(); the crash sweep (tests/crash) calls it over a
+ * power-cut recorder. */
+struct hrl_progress;
+struct hrl_restore_stats;
+typedef struct hrl_set hrl_set;
+typedef struct vhdx vhdx;
+int hrl_restore_into(struct hv_io *inner, int writers, vhdx *base, const char *out,
+                     const hrl_set *set, size_t point, unsigned flags,
+                     const struct hrl_progress *pr, struct hrl_restore_stats *stp, struct hv_err *e);
+
 /* reader.c: "metadata block at 0x1000" etc. */
 #define HRL_WHAT_BLOCK(buf, off) (snprintf((buf), sizeof(buf), "metadata block at 0x%llx", \
                                            (unsigned long long)(off)), (buf))

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hrl_impl.h"
 #include "hrl_restore.h"
 #include "hv_pool.h"
 #include "hv_publish.h"
@@ -295,18 +296,14 @@ out:
     return rc;
 }
 
-int hrl_restore(vhdx *base, const char *base_path, const hrl_set *set, size_t point, const char *out,
-                unsigned flags, const struct hrl_progress *pr, struct hrl_restore_stats *stp,
-                struct hv_err *e)
+int hrl_restore_into(struct hv_io *inner, int writers, vhdx *base, const char *out,
+                     const hrl_set *set, size_t point, unsigned flags,
+                     const struct hrl_progress *pr, struct hrl_restore_stats *stp, struct hv_err *e)
 {
     struct hrl_restore_stats stl;
     struct hrl_restore_stats *st = stp ? stp : &stl;
     if (check_point(set, point, e) != 0)
         return -1;
-    if (access(out, F_OK) == 0) {
-        hv_err_file(e, out);
-        return hv_failx(e, HV_EXISTS, "restore", "file exists; refusing to overwrite");
-    }
     struct hrl_plan plan = { 0 };
     if (make_plan(set, point, &plan, st, e) != 0)
         return -1;
@@ -315,13 +312,12 @@ int hrl_restore(vhdx *base, const char *base_path, const hrl_set *set, size_t po
     uint64_t vsize = vhdx_virtual_size(base);
     uint32_t sector = vhdx_logical_sector_size(base);
 
-    char tmp[4096], store[3 * 4096 + 64];
-    struct hv_io *inner = NULL;
+    char store[3 * 4096 + 64];
     vhdx_builder *b = NULL;
     struct hv_vhdx_source src = { 0 };
     struct vhdx_parent_info pi;
     struct vhdx_build_params bp = { 0 };
-    int rc = -1, have_tmp = 0;
+    int rc = -1;
     struct pending *queue = NULL;
     if (flags & HRL_RESTORE_FLATTEN) {
         bp.type = VHDX_TYPE_DYNAMIC;
@@ -334,16 +330,11 @@ int hrl_restore(vhdx *base, const char *base_path, const hrl_set *set, size_t po
     } else {
         if (vhdx_parent_info_from(base, out, NULL, &pi, store, sizeof store, e) != 0)
             goto out;
-        (void)base_path; /* the locator is computed from the opened base's path */
         bp.type = VHDX_TYPE_DIFFERENCING;
         bp.parent = &pi;
     }
-    if (hv_tmp_sibling(out, tmp, sizeof tmp, e) != 0 || hv_io_open_file(tmp, HV_IO_CREATE, &inner, e) != 0)
-        goto out;
-    have_tmp = 1;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     struct out_queue oq = { inner, malloc(QUEUE_MAX * sizeof(struct pending)), 0,
-                            ncpu < 1 ? 1 : ncpu > MAX_WRITERS ? MAX_WRITERS : (int)ncpu, 0 };
+                            writers < 1 ? 1 : writers > MAX_WRITERS ? MAX_WRITERS : writers, 0 };
     queue = oq.q; /* NULL (no memory): every write is issued at once instead */
     if (vhdx_builder_begin_io(inner, &bp, &b, e) != 0)
         goto out;
@@ -356,23 +347,42 @@ int hrl_restore(vhdx *base, const char *base_path, const hrl_set *set, size_t po
     b = NULL;
     if (vhdx_builder_finish(fb, e) != 0)
         goto out;
-    hv_io_close(inner);
-    inner = NULL;
-    if (hv_publish_tmp(tmp, out, e) != 0)
-        goto out;
-    have_tmp = 0;
     rc = 0;
 out:
-    if (rc != 0)
-        hv_err_file(e, out);
     vhdx_builder_abort(b);
-    hv_io_close(inner);
-    if (have_tmp)
-        unlink(tmp);
     hv_vhdx_source_fini(&src);
     hrl_plan_free(&plan);
     free(queue);
     return rc;
+}
+
+int hrl_restore(vhdx *base, const char *base_path, const hrl_set *set, size_t point, const char *out,
+                unsigned flags, const struct hrl_progress *pr, struct hrl_restore_stats *stp,
+                struct hv_err *e)
+{
+    (void)base_path; /* the locator is computed from the opened base's path */
+    if (check_point(set, point, e) != 0)
+        return -1;
+    if (access(out, F_OK) == 0) {
+        hv_err_file(e, out);
+        return hv_failx(e, HV_EXISTS, "restore", "file exists; refusing to overwrite");
+    }
+    char tmp[4096];
+    struct hv_io *inner = NULL;
+    if (hv_tmp_sibling(out, tmp, sizeof tmp, e) != 0 || hv_io_open_file(tmp, HV_IO_CREATE, &inner, e) != 0) {
+        hv_err_file(e, out);
+        return -1;
+    }
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int rc = hrl_restore_into(inner, ncpu < 1 ? 1 : ncpu > MAX_WRITERS ? MAX_WRITERS : (int)ncpu, base,
+                              out, set, point, flags, pr, stp, e);
+    hv_io_close(inner);
+    /* Only a finished (flushed) image gets the final name. */
+    if (rc == 0 && hv_publish_tmp(tmp, out, e) == 0)
+        return 0;
+    hv_err_file(e, out);
+    unlink(tmp);
+    return -1;
 }
 
 /* ---- in place -------------------------------------------------------------- */

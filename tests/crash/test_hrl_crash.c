@@ -1,5 +1,6 @@
 /* test_hrl_crash.c: power cuts during `hrl apply` (libhrl hrl_apply_io and
- * hrl_apply_vhdx), swept over every flush (tests/crash/crash_io.h).
+ * hrl_apply_vhdx) and `hrl restore` (differencing and --flatten), swept over
+ * every flush (tests/crash/crash_io.h).
  *
  * Three chained logs with overlapping writes go onto a 4 MiB disk: a raw
  * image, and a dynamic VHDX whose blocks 0 and 2 already hold data (so the
@@ -10,6 +11,12 @@
  * j+1 (points from a simple replay of the logs' entries). A VHDX must also
  * open (its log replayed) and pass vhdx_check. The run that completes must
  * give exactly the last point.
+ *
+ * Restore builds a new image under a temporary name and publishes it only
+ * when the build finished, flushed (hrl_restore = hrl_restore_into +
+ * hv_publish_tmp). So a cut at any flush of the build must make
+ * hrl_restore_into fail (nothing gets published), and the run that survives
+ * must leave an image that checks clean and reads as the last point.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +24,7 @@
 #include <unistd.h>
 
 #include "crash_io.h"
+#include "hrl_impl.h" /* hrl_restore_into: restore before its publication */
 #include "hrl.h"
 #include "hrl_points.h"
 #include "hrl_restore.h"
@@ -28,7 +36,7 @@
 #define NLOGS 3
 
 static int failures;
-static char dir[256], base_path[300], surv_path[300], log_path[NLOGS][300];
+static char dir[256], base_path[300], surv_path[300], out_path[300], log_path[NLOGS][300];
 static uint8_t old_disk[DISK], got[DISK];
 static uint8_t point_disk[NLOGS + 1][DISK]; /* point 0 = old_disk */
 #define new_disk point_disk[NLOGS]
@@ -219,6 +227,42 @@ static unsigned sweep_vhdx(const hrl_set *set, const uint8_t *start, size_t star
     return k;
 }
 
+static unsigned sweep_restore(const hrl_set *set, vhdx *base, unsigned flags, uint64_t seed)
+{
+    const char *what = flags & HRL_RESTORE_FLATTEN ? "restore --flatten" : "restore";
+    unsigned k;
+    for (k = 1; k < 1000; k++) {
+        struct hv_err e;
+        hv_err_clear(&e);
+        struct hv_io *io = crash_io_new(NULL, 0, k, seed);
+        int rc = hrl_restore_into(io, 1, base, out_path, set, NLOGS, flags, NULL, NULL, &e);
+        struct crash_io_stats st;
+        crash_io_get_stats(io, &st);
+        if (st.crashed) {
+            CHECK(rc != 0, "%s k=%u seed=%llu: success across a power cut would publish it", what,
+                  k, (unsigned long long)seed);
+            hv_io_close(io);
+            continue;
+        }
+        size_t len;
+        const uint8_t *d = crash_io_durable(io, &len);
+        spit(out_path, d, len);
+        hv_io_close(io);
+        CHECK(rc == 0, "%s: the run without a cut failed", what);
+        int errors = 0;
+        CHECK(vhdx_check(out_path, NULL, count_problem, &errors, &e) == 0 && errors == 0,
+              "%s: check found %d errors", what, errors);
+        vhdx *img = NULL;
+        CHECK(vhdx_open(out_path, NULL, &img, &e) == 0 && vhdx_read(img, got, DISK, 0, &e) == 0 &&
+                  !memcmp(got, new_disk, DISK),
+              "%s: the published image is not the point", what);
+        vhdx_close(img);
+        unlink(out_path);
+        break;
+    }
+    return k;
+}
+
 int main(void)
 {
     const char *t = getenv("TMPDIR");
@@ -227,6 +271,7 @@ int main(void)
         return 1;
     snprintf(base_path, sizeof base_path, "%s/base.vhdx", dir);
     snprintf(surv_path, sizeof surv_path, "%s/survivor.vhdx", dir);
+    snprintf(out_path, sizeof out_path, "%s/restored.vhdx", dir);
     for (int i = 0; i < NLOGS; i++)
         snprintf(log_path[i], sizeof log_path[i], "%s/%d.hrl", dir, i);
     make_logs();
@@ -253,13 +298,24 @@ int main(void)
         return 1;
     const char *env = getenv("HVK_CRASH_SEEDS");
     uint64_t seeds = env ? strtoull(env, NULL, 10) : 3;
-    unsigned raw_points = 0, vhdx_points = 0;
+    unsigned raw_points = 0, vhdx_points = 0, diff_points = 0, flat_points = 0;
+    vhdx *base;
+    if (vhdx_open(base_path, NULL, &base, &e) != 0)
+        die(&e, "base open");
     for (uint64_t seed = 1; seed <= seeds; seed++) {
         raw_points += sweep_raw(set, seed) - 1;
         vhdx_points += sweep_vhdx(set, start, start_len, seed) - 1;
+        diff_points += sweep_restore(set, base, 0, seed) - 1;
+        flat_points += sweep_restore(set, base, HRL_RESTORE_FLATTEN, seed) - 1;
     }
-    printf("hrl apply raw:  %u crash points over %llu seeds\n", raw_points, (unsigned long long)seeds);
-    printf("hrl apply vhdx: %u crash points over %llu seeds\n", vhdx_points, (unsigned long long)seeds);
+    vhdx_close(base);
+    printf("hrl restore:           %u crash points over %llu seeds\n", diff_points,
+           (unsigned long long)seeds);
+    printf("hrl restore --flatten: %u crash points over %llu seeds\n", flat_points,
+           (unsigned long long)seeds);
+    CHECK(diff_points >= seeds && flat_points >= seeds, "no restore crash point was swept");
+    printf("hrl apply raw:         %u crash points over %llu seeds\n", raw_points, (unsigned long long)seeds);
+    printf("hrl apply vhdx:        %u crash points over %llu seeds\n", vhdx_points, (unsigned long long)seeds);
     CHECK(raw_points >= seeds && vhdx_points >= seeds, "no crash point was swept");
     hrl_set_close(set);
     free(start);
