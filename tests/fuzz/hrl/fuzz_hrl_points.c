@@ -57,11 +57,13 @@ static void cleanup(void)
 static void paths(struct fuzz_dir *d)
 {
     const char *t = getenv("TMPDIR");
-    snprintf(d->dir, sizeof d->dir, "%s/hrl-points-fuzz.%ld", t && *t ? t : "/tmp", (long)getpid());
-    snprintf(d->base, sizeof d->base, "%s/base.vhdx", d->dir);
-    snprintf(d->out, sizeof d->out, "%s/out.vhdx", d->dir);
+    char dir[200];
+    snprintf(dir, sizeof dir, "%s/hrl-points-fuzz.%ld", t && *t ? t : "/tmp", (long)getpid());
+    snprintf(d->dir, sizeof d->dir, "%s", dir);
+    snprintf(d->base, sizeof d->base, "%s/base.vhdx", dir);
+    snprintf(d->out, sizeof d->out, "%s/out.vhdx", dir);
     for (int i = 0; i < MAXLOGS; i++)
-        snprintf(d->logs[i], sizeof d->logs[i], "%s/%d.hrl", d->dir, i);
+        snprintf(d->logs[i], sizeof d->logs[i], "%s/%d.hrl", dir, i);
 }
 
 /* The base once per process: an empty 1 MiB dynamic VHDX (all zeros). */
