@@ -30,6 +30,9 @@
 /* A 32-byte header sums to at most 28 * 255, so a valid checksum field is at
  * least ~(28 * 255): one compare rejects almost every payload offset. */
 #define SALVAGE_MIN_CHECKSUM (~(uint32_t)(28 * 255))
+/* Entries a candidate check may read, per 32-byte slot of the scanned range;
+ * a real log reads each of its entries about once. */
+#define SALVAGE_WORK_PER_SLOT 8u
 
 struct cand {
     uint64_t off;        /* file offset of the block */
@@ -46,7 +49,7 @@ struct cands {
 /* Whether a self-consistent block sits at c; fills *prev and *valid and the
  * start of its payloads. No reporting: almost every candidate is payload. */
 static int candidate(struct hv_span file, uint64_t c, uint32_t ms, uint64_t *prev,
-                     uint64_t *data_start, uint32_t *valid)
+                     uint64_t *data_start, uint32_t *valid, uint64_t *work)
 {
     const uint8_t *p = span_at(file, c, ms);
     if (!p || le32(p + 12) < SALVAGE_MIN_CHECKSUM)
@@ -67,9 +70,9 @@ static int candidate(struct hv_span file, uint64_t c, uint32_t ms, uint64_t *pre
     for (uint32_t i = 0; i < mb.valid; i++) {
         struct hrl_me me;
         hrl_me_decode(p + HRL_MB_HEADER_SIZE + (size_t)i * HRL_ENTRY_SIZE, &me);
-        if (!hrl_me_ok(&me))
+        ++*work;
+        if (!hrl_me_ok(&me) || (sum += me.length) > c - start)
             return 0;
-        sum += me.length;
     }
     if (sum != c - start)
         return 0;
@@ -106,14 +109,25 @@ static int keep(struct cands *k, const struct cand *c, struct hv_err *err)
 
 /* One pass over [0x1000, limit): every candidate that ends a whole chain.
  * Memory grows with the blocks found (a pattern must pass the checksums to
- * count), never with a length read from the file. */
-static int collect(const struct hrl_log *log, uint64_t limit, struct cands *k, struct hv_err *err)
+ * count), never with a length read from the file. Overlapping block-like
+ * patterns could make candidates re-read the same entries; the entries read
+ * are capped at a few times what the file can hold, so the pass stays linear
+ * (*stop receives where it gave up, else 0). */
+static int collect(const struct hrl_log *log, uint64_t limit, struct cands *k, uint64_t *stop,
+                   struct hv_err *err)
 {
     const uint32_t ms = log->hdr.metadata_size;
+    const uint64_t budget = SALVAGE_WORK_PER_SLOT * (limit / HRL_ENTRY_SIZE) + 65536;
+    uint64_t work = 0;
+    *stop = 0;
     for (uint64_t x = HRL_HEADER_SIZE; x <= limit && limit - x >= ms; x++) {
         struct cand c = { x, 0, SIZE_MAX, 0 };
         uint64_t prev;
-        if (!candidate(log->file, x, ms, &prev, &c.data_start, &c.valid))
+        if (work > budget) {
+            *stop = x;
+            break;
+        }
+        if (!candidate(log->file, x, ms, &prev, &c.data_start, &c.valid, &work))
             continue;
         if (prev) {
             c.parent = find(k, x - prev);
@@ -153,11 +167,16 @@ int hrl_salvage_scan(struct hrl_log *log, uint64_t limit, struct hv_err *err)
     struct cands k = { 0 };
     if (limit > log->file.len)
         limit = log->file.len;
-    if (collect(log, limit, &k, err) || (k.n && push_chain(log, &k, k.n - 1, err))) {
+    uint64_t stop;
+    if (collect(log, limit, &k, &stop, err) || (k.n && push_chain(log, &k, k.n - 1, err))) {
         free(k.v);
         return -1;
     }
     free(k.v);
+    if (stop)
+        hrl_report(&log->rep, HRL_P_LOST_DATA, stop, "log chain",
+                   "salvage stopped at 0x%llx: too many overlapping block-like patterns",
+                   (unsigned long long)stop);
     uint64_t end = log->nblocks ? log->blocks[log->nblocks - 1].off + ms : HRL_HEADER_SIZE;
     /* A pre-extended file ends in zeros: that space held nothing to lose. */
     if (limit > end && !hv_all_zero(log->file.p + end, (size_t)(limit - end))) {
