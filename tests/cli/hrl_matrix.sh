@@ -45,11 +45,12 @@ check() {
 }
 
 # Each command once per case, with the options that reach the most code
-# (salvage, JSON, both restore forms over the cases); about 500 runs.
+# (salvage, JSON, both restore forms, files/diff and the SVG outputs
+# alternating over the cases); about 650 runs.
 n=0
 for f in cases/*; do
   n=$((n + 1))
-  rm -f o.vhdx o.manifest o.bin
+  rm -f o.vhdx o.manifest o.bin o.svg
   cp disk0.raw disk.raw
   check "0 1 2" "$HRL" info --json "$f"
   check "0 1 2" "$HRL" dump --csv --salvage "$f"
@@ -63,6 +64,13 @@ for f in cases/*; do
   check "0 1 2" "$HRL" restore --ignore-guid $flat --base base.vhdx --out o.vhdx "$f"
   check "0 1 2" "$HRL" apply --target disk.raw "$f"
   check "0 1 2" "$HRL" seal --base base.vhdx "$f" -o o.manifest
+  if [ $((n % 2)) = 0 ]; then
+    check "0 1 2" "$HRL" files --json --base base.vhdx "$f"
+    check "0 1 2" "$HRL" timeline --svg o.svg "$f"
+  else
+    check "0 1 2" "$HRL" diff --csv --base base.vhdx --from 0 --to 1 "$f"
+    check "0 1 2" "$HRL" points --svg o.svg --base base.vhdx "$f"
+  fi
 done
 check 0 "$HRL" make --writes list -o made.hrl
 
