@@ -11,7 +11,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 # the tests cross-check against (qemu-img/qemu-io, libvhdi; The Sleuth Kit's tools
 # and the file-system tools the forensics tests build disks with; rsvg-convert).
 PACKAGES="build-essential cmake pkg-config zlib1g-dev uuid-dev libssl-dev libisal-dev
-          libcmocka-dev qemu-utils libvhdi-utils python3 python3-libvhdi clang
+          libcmocka-dev qemu-utils libvhdi-utils python3 python3-libvhdi python3-jsonschema clang
           libtsk-dev sleuthkit ntfs-3g e2fsprogs dosfstools mtools fdisk librsvg2-bin
           nbdkit nbdkit-plugin-dev libnbd-bin fuse3 libfuse3-dev"
 

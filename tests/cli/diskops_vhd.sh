@@ -52,6 +52,9 @@ n=0
 while IFS=$'\t' read -r f want msg; do
   n=$((n + 1))
   rm -f "$TMP/o.raw"
+  # The exit contract: a damaged VHD is 1 (read, has problems); a version
+  # hvkit does not implement, a missing or foreign parent: 2.
+  case $f in *version*|kid-*) ;; *) [ "$want" = 2 ] && want=1 ;; esac
   expect_exit "$want" "$VHDX" convert "$TMP/corpus/$f" "$TMP/o.raw"
   if [ -n "$msg" ]; then
     CHECKS=$((CHECKS + 1))

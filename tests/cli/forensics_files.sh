@@ -26,7 +26,7 @@ import csv, sys
 for r in csv.DictReader(open(sys.argv[1])):
     if r["kind"] in ("file", "dir"):
         print(r["to_point"], r["change"], r["kind"], r["path"], r["old_path"]) ' "$1" | sed 's/ $//' | sort; }
-guid_of() { "$HRL" points --json --base "$1" /dev/null 2>/dev/null |
+guid_of() { "$VHDX" info --json "$1" 2>/dev/null |
             sed -n 's/.*"data_write_guid": "\([^"]*\)".*/\1/p'; }
 U1='{aaaaaaaa-0000-4000-8000-000000000001}'
 U2='{aaaaaaaa-0000-4000-8000-000000000002}'

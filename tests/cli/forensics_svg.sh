@@ -46,7 +46,7 @@ if command -v mkfs.vfat >/dev/null; then
   mkfs.vfat -i 12345678 -C p.img 10240 >/dev/null && dd if=p.img of=d0.raw bs=512 seek=2048 conv=notrunc status=none
 fi
 "$VHDX" convert --block-size 1M d0.raw base.vhdx >/dev/null || fail "convert"
-G=$("$HRL" points --json --base base.vhdx /dev/null 2>/dev/null | sed -n 's/.*"data_write_guid": "\([^"]*\)".*/\1/p')
+G=$("$VHDX" info --json base.vhdx 2>/dev/null | sed -n 's/.*"data_write_guid": "\([^"]*\)".*/\1/p')
 head -c 65536 /dev/urandom >blk
 printf '2097152:65536 blk\n4194304:4096 blk\n' >w1.list
 printf '8388608:65536 blk\n' >w2.list

@@ -116,7 +116,7 @@ expect_exit 1 "$HRL" verify bad.hrl
 grep -qF "hrl: 'bad.hrl': payload of metadata entry 0 of block at 0x2400: data checksum" "$TMP/err" ||
   fail "data checksum message"; grep -qF "[data-checksum at 0x1000]" "$TMP/err" || fail "data checksum kind/offset"
 expect_exit 1 "$HRL" verify --json bad.hrl
-got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); p=d["files"][0]["problems"][0]; print(d["ok"], p["kind"], p["offset"])' "$TMP/out")
+got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); p=d["files"][0]["problems"][0]; print(d["ok"], p["code"], p["offset"])' "$TMP/out")
 expect_eq "verify --json" "$got" "False data-checksum 4096"
 expect_exit 1 "$HRL" info bad.hrl
 expect_exit 1 "$HRL" extract bad.hrl --entry 0 -o bad0.bin
@@ -149,13 +149,13 @@ expect_exit 1 "$HRL" verify --salvage torn.hrl
 grep -qF "torn.hrl: salvaged 1 metadata blocks, 2 entries, 5120 bytes written, log ends at 13312; 188 bytes lost" "$TMP/out" ||
   { fail "torn salvage summary"; cat "$TMP/out" >&2; }
 
-# not a log
+# not a log: exit 2, as every command answers for input of another format
 { printf 'vhdxfile'; head -c 8192 /dev/zero; } > disk.vhdx
-expect_exit 1 "$HRL" info disk.vhdx
+expect_exit 2 "$HRL" info disk.vhdx
 expect_stderr_has "this looks like a VHDX image; try 'vhdx info'" "$HRL" info disk.vhdx
-expect_exit 1 "$HRL" verify disk.vhdx
+expect_exit 2 "$HRL" verify disk.vhdx
 head -c 100 /dev/zero > tiny
-expect_exit 1 "$HRL" verify tiny
+expect_exit 2 "$HRL" verify tiny
 
 # gzip
 gzip -k x.hrl
@@ -171,7 +171,7 @@ expect_exit 0 "$HRL" make --writes list -o z.hrl --time $T --previous '{99999999
 expect_exit 1 "$HRL" verify x.hrl y.hrl z.hrl
 grep -qF "hrl: 'z.hrl': log chain: previous log {99999999-2222-3333-4444-555555555555} is missing [chain-gap at 0x2]" "$TMP/err" ||
   fail "chain gap"
-expect_exit 1 "$HRL" verify tiny y.hrl x.hrl     # one file unusable: the others still chain
+expect_exit 2 "$HRL" verify tiny y.hrl x.hrl     # one file not a log: the others still chain
 grep -qxF "chain: ok: x.hrl y.hrl" "$TMP/out" || fail "chain over the files that opened"
 expect_exit 0 "$HRL" make --writes list -o w.hrl --time $T --previous $UID1 --vhd2-guid $VHD2
 expect_exit 1 "$HRL" verify x.hrl y.hrl w.hrl
@@ -190,7 +190,7 @@ expect_exit 0 "$HRL" make --writes many -o many.hrl --time $T
 expect_stdout_has "distinct bytes:        54784" "$HRL" info many.hrl
 HVK_TEST_IVSET_CAP=16 expect_stdout_has "distinct bytes:        54784" "$HRL" info many.hrl
 expect_exit 1 "$HRL" verify --salvage --json open.hrl
-got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["files"][0]; print(d["lost_bytes"], [(b["offset"], b["data_start"], b["entries"]) for b in d["recovered_blocks"]], [p["kind"] for p in d["problems"]])' "$TMP/out")
+got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["files"][0]; print(d["lost_bytes"], [(b["offset"], b["data_start"], b["entries"]) for b in d["recovered_blocks"]], [p["code"] for p in d["problems"]])' "$TMP/out")
 expect_eq "salvage --json" "$got" "0 [(9216, 4096, 2), (13824, 13312, 1)] ['unclosed']"
 
 # from/to raw images: sectors 1 and 8..9 differ, and 2 sectors past OLD's end
@@ -210,6 +210,6 @@ got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["head
 expect_eq "make options" "$got" "8192 2 3"
 expect_exit 0 "$HRL" extract d.hrl --range 0:66001 -o back.raw
 cmp -s back.raw new.raw || fail "replay of d.hrl over zeros != new.raw"
-expect_exit 2 "$HRL" make --from disk.vhdx --to new.raw -o e.hrl
+expect_exit 1 "$HRL" make --from disk.vhdx --to new.raw -o e.hrl   # a damaged (truncated) VHDX
 
 finish

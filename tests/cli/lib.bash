@@ -9,7 +9,23 @@ CHECKS=0
 fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 
 # run CMD...: captures stdout, stderr and the exit code into $TMP/out, $TMP/err, $RC.
-run() { "$@" >"$TMP/out" 2>"$TMP/err"; RC=$?; }
+# With HVK_JSON_DIR set, every --json output is also kept there (NAME-N.json
+# and the command line in NAME-N.json.cmd) for the schema test (json_schema.sh).
+JSON_SEQ=0
+run() {
+  "$@" >"$TMP/out" 2>"$TMP/err"; RC=$?
+  if [ -n "${HVK_JSON_DIR:-}" ] && [ -s "$TMP/out" ]; then
+    local a
+    for a in "$@"; do
+      if [ "$a" = --json ]; then
+        JSON_SEQ=$((JSON_SEQ + 1))
+        local f="$HVK_JSON_DIR/$(basename "$0" .sh)-$JSON_SEQ.json"
+        mkdir -p "$HVK_JSON_DIR" && cp "$TMP/out" "$f" && echo "$* (exit $RC)" > "$f.cmd"
+        break
+      fi
+    done
+  fi
+}
 
 expect_exit() {
   local want=$1; shift

@@ -73,7 +73,7 @@ if [ -f "${HVK_SAMPLES:-}/ground-truth.tsv" ]; then
       "$VHDX" cat s.vhdx >cat.raw
       "$VHDX" map --json s.vhdx | python3 -c '
 import json, sys
-for r in json.load(sys.stdin):
+for r in json.load(sys.stdin)["runs"]:
     if r["layer"] >= 0: print(r["offset"], r["length"])' >runs
       CHECKS=$((CHECKS + 1))
       [ -s runs ] || fail "dirty log: no data runs"

@@ -21,7 +21,7 @@ cd "$TMP"
 qemu-img create -q -f vhdx -o subformat=dynamic base.vhdx 32M
 qemu-io -f vhdx -c "write -P 0x5a 0 3M" -c "write -P 0x11 20M 1M" -c "write -P 0x33 31M 512k" base.vhdx >/dev/null
 qemu-img convert -O raw base.vhdx base.raw
-G=$("$HRL" points --json --base base.vhdx /dev/null 2>/dev/null | sed -n 's/.*"data_write_guid": "\([^"]*\)".*/\1/p')
+G=$("$VHDX" info --json base.vhdx 2>/dev/null | sed -n 's/.*"data_write_guid": "\([^"]*\)".*/\1/p')
 [ -n "$G" ] || G=$($PY - <<'EOF'
 import struct, uuid
 f = open("base.vhdx", "rb")
@@ -199,7 +199,7 @@ expect_stdout_has "unusable corrupt/log3.hrl" "$HRL" points --base base.vhdx cor
 truncate -s 16M k0.raw
 head -c 1M /dev/urandom | dd of=k0.raw bs=1M seek=2 conv=notrunc status=none
 "$VHDX" convert --logical-sector 4096 k0.raw k.vhdx >/dev/null
-G4=$("$HRL" points --json --base k.vhdx /dev/null 2>/dev/null | sed -n 's/.*"data_write_guid": "\([^"]*\)".*/\1/p')
+G4=$("$VHDX" info --json k.vhdx 2>/dev/null | sed -n 's/.*"data_write_guid": "\([^"]*\)".*/\1/p')
 cp k0.raw k1.raw
 head -c 8192 /dev/urandom | dd of=k1.raw bs=4096 seek=100 conv=notrunc status=none
 head -c 4096 /dev/urandom | dd of=k1.raw bs=4096 seek=700 conv=notrunc status=none

@@ -26,7 +26,7 @@ while read -r path want type lss depth; do
   expect_stdout_has "logical sector size:  $lss" "$VHDX" info "$path"
   if [ "$depth" -ge 2 ]; then
     "$VHDX" chain --json "$path" >"$TMP/chain.json"
-    expect_eq "chain depth $path" "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$TMP/chain.json")" "$depth"
+    expect_eq "chain depth $path" "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["layers"]))' "$TMP/chain.json")" "$depth"
   fi
   case "$path" in dirty_*|dirtychain/child/*) expect_stdout_has "replay pending" "$VHDX" info "$path" ;; esac
   expect_eq "$path unchanged" "$(sha "$path")" "$before"

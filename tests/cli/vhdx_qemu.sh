@@ -44,7 +44,7 @@ for sub in dynamic fixed; do
     # Map runs tile the disk; the written data is served by layer 0.
     "$VHDX" map --json "$img" | python3 -c '
 import json, sys
-runs, size, bsz = json.load(sys.stdin), int(sys.argv[1]), int(sys.argv[2])
+runs, size, bsz = json.load(sys.stdin)["runs"], int(sys.argv[1]), int(sys.argv[2])
 pos = 0
 for r in runs:
     assert r["offset"] == pos, r

@@ -1,5 +1,6 @@
 /* cli.c: command dispatch, errors, exit codes, JSON and progress for the tools. */
 #include "cli.h"
+#include "hv_guid.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -8,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static const char *prog_name = "hvkit"; /* set once in cli_main, before any command runs */
@@ -17,21 +21,148 @@ const char *cli_prog(void)
     return prog_name;
 }
 
+/* ---- temporary files removed on a signal ----
+ * The handler only uses async-signal-safe calls: the directory is opened and
+ * the name prefix built beforehand, and entries are read with getdents64. */
+static int cleanup_dirfd = -1;
+static char cleanup_prefix[600];
+static size_t cleanup_len;
+
+static void on_signal(int sig)
+{
+    char buf[4096];
+    long n;
+    lseek(cleanup_dirfd, 0, SEEK_SET);
+    while ((n = syscall(SYS_getdents64, cleanup_dirfd, buf, sizeof buf)) > 0) {
+        for (long off = 0; off < n;) {
+            struct dirent64_ {
+                uint64_t ino;
+                int64_t off;
+                unsigned short reclen;
+                unsigned char type;
+                char name[];
+            } *d = (void *)(buf + off);
+            if (!strncmp(d->name, cleanup_prefix, cleanup_len))
+                unlinkat(cleanup_dirfd, d->name, 0);
+            off += d->reclen;
+        }
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_cleanup_on_signal(const char *out)
+{
+    const char *slash = strrchr(out, '/');
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - out) + (slash == out) : 1, slash ? out : ".");
+    int n = snprintf(cleanup_prefix, sizeof cleanup_prefix, ".%s.tmp-%ld-", slash ? slash + 1 : out, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof cleanup_prefix)
+        return;
+    cleanup_len = (size_t)n;
+    cleanup_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (cleanup_dirfd < 0)
+        return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static int json_on;      /* --json was given */
+static int json_started; /* a JSON document was begun on stdout */
+
+void cli_set_json(int on)
+{
+    json_on = on;
+}
+
+int cli_exit_for(enum hv_code c)
+{
+    switch (c) {
+    case HV_OK: return EXIT_OK;
+    case HV_CORRUPT: return EXIT_PROBLEMS;
+    default: return EXIT_ERROR;
+    }
+}
+
 int cli_error(const struct hv_err *e)
 {
     char buf[1400];
     fprintf(stderr, "%s: %s\n", prog_name, hv_err_format(e, buf, sizeof buf));
-    return EXIT_ERROR;
+    if (json_on && !json_started) {
+        struct json j;
+        json_init(&j, stdout);
+        json_obj_begin(&j, NULL);
+        json_obj_begin(&j, "error");
+        json_str(&j, "code", hv_code_name(e->code));
+        json_str(&j, "file", e->file[0] ? e->file : NULL);
+        json_str(&j, "structure", e->what[0] ? e->what : NULL);
+        if (e->has_offset)
+            json_u64(&j, "offset", e->offset);
+        else
+            json_null(&j, "offset");
+        json_str(&j, "message", e->msg);
+        json_obj_end(&j);
+        json_i64(&j, "exit_status", cli_exit_for(e->code));
+        json_obj_end(&j);
+        json_end(&j);
+    }
+    return cli_exit_for(e->code);
+}
+
+static void json_plain_error(const char *code, const char *msg, int status)
+{
+    if (!json_on || json_started)
+        return;
+    struct json j;
+    json_init(&j, stdout);
+    json_obj_begin(&j, NULL);
+    json_obj_begin(&j, "error");
+    json_str(&j, "code", code);
+    json_null(&j, "file");
+    json_null(&j, "structure");
+    json_null(&j, "offset");
+    json_str(&j, "message", msg);
+    json_obj_end(&j);
+    json_i64(&j, "exit_status", status);
+    json_obj_end(&j);
+    json_end(&j);
 }
 
 int cli_errorf(const char *fmt, ...)
 {
+    char msg[1024];
     va_list ap;
-    fprintf(stderr, "%s: ", prog_name);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fprintf(stderr, "%s: %s\n", prog_name, msg);
+    json_plain_error("IO", msg, EXIT_ERROR);
+    return EXIT_ERROR;
+}
+
+int cli_bad(const char *fmt, ...)
+{
+    const struct cli_spec *s = cli_current();
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (s) {
+        fprintf(stderr, "%s %s: %s\n", prog_name, s->name, msg);
+        const char *bar = strstr(s->synopsis, " | ");
+        fprintf(stderr, "usage: %s %s %.*s\n", prog_name, s->name,
+                bar ? (int)(bar - s->synopsis) : (int)strlen(s->synopsis), s->synopsis);
+        fprintf(stderr, "Try '%s %s --help' for the options and examples.\n", prog_name, s->name);
+    } else {
+        fprintf(stderr, "%s: %s\n", prog_name, msg);
+    }
+    json_plain_error("USAGE", msg, EXIT_ERROR);
     return EXIT_ERROR;
 }
 
@@ -54,14 +185,22 @@ int cli_help(const char *synopsis, const char *details)
     return EXIT_OK;
 }
 
-static void list_commands(FILE *f, const struct cli_cmd *cmds)
+const char *cli_plural(uint64_t n, const char *one, const char *many, char *buf, size_t len)
 {
-    fprintf(f, "usage: %s COMMAND [ARGS]\n\ncommands:\n", prog_name);
-    for (const struct cli_cmd *c = cmds; c->name; c++)
-        fprintf(f, "  %-10s %s\n", c->name, c->summary);
-    fprintf(f, "\n'%s COMMAND --help' describes a command; '%s --version' prints the version.\n"
-               "exit status: 0 success, 1 the input has problems, 2 usage or I/O error\n",
-            prog_name, prog_name);
+    snprintf(buf, len, "%" PRIu64 " %s", n, n == 1 ? one : many);
+    return buf;
+}
+
+static void list_commands(FILE *f, const struct cli_cmd *cmds, const char *what)
+{
+    fprintf(f, "usage: %s COMMAND [OPTIONS] [ARGS]\n\n%s\n\ncommands:\n", prog_name, what);
+    for (const struct cli_cmd *c = cmds; c->spec; c++)
+        fprintf(f, "  %-10s %s\n", c->spec->name, c->spec->summary);
+    fprintf(f, "\n'%s help COMMAND' or '%s COMMAND --help' describes a command; '%s --version'\n"
+               "prints the version.\n"
+               "exit status: 0 success; 1 the input was read and has problems; 2 usage error,\n"
+               "or an input that is not of the expected format or cannot be read.\n",
+            prog_name, prog_name, prog_name);
 }
 
 static int finish_stdout(int rc)
@@ -75,42 +214,174 @@ static int finish_stdout(int rc)
     return rc;
 }
 
-int cli_main(const char *prog, const struct cli_cmd *cmds, int argc, char **argv)
+static const struct cli_cmd *find(const struct cli_cmd *cmds, const char *name)
+{
+    for (const struct cli_cmd *c = cmds; c->spec; c++)
+        if (!strcmp(c->spec->name, name))
+            return c;
+    return NULL;
+}
+
+static const struct cli_spec **spec_list(const struct cli_cmd *cmds)
+{
+    size_t n = 0;
+    while (cmds[n].spec)
+        n++;
+    const struct cli_spec **v = calloc(n + 1, sizeof *v);
+    for (size_t i = 0; v && i < n; i++)
+        v[i] = cmds[i].spec;
+    return v;
+}
+
+static int write_doc(const char *dir, const char *name, const struct cli_spec *s,
+                     const struct cli_cmd *cmds, const char *what, const char *shell)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return cli_errorf("cannot write '%s': %s", path, strerror(errno));
+    const struct cli_spec **v = s ? NULL : spec_list(cmds);
+    if (s)
+        cli_print_man(f, s);
+    else if (shell)
+        cli_print_completion(f, shell, v);
+    else
+        cli_print_prog_man(f, v, what);
+    free(v);
+    if (fclose(f) != 0)
+        return cli_errorf("cannot write '%s': %s", path, strerror(errno));
+    return 0;
+}
+
+/* --gen-docs DIR: DIR/PROG.1, DIR/PROG-CMD.1, DIR/PROG.bash, DIR/_PROG (build time). */
+static int gen_docs(const char *dir, const struct cli_cmd *cmds, const char *what)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s.1", prog_name);
+    if (write_doc(dir, name, NULL, cmds, what, NULL))
+        return EXIT_ERROR;
+    for (const struct cli_cmd *c = cmds; c->spec; c++) {
+        snprintf(name, sizeof name, "%s-%s.1", prog_name, c->spec->name);
+        if (write_doc(dir, name, c->spec, cmds, what, NULL))
+            return EXIT_ERROR;
+    }
+    snprintf(name, sizeof name, "%s.bash", prog_name);
+    if (write_doc(dir, name, NULL, cmds, what, "bash"))
+        return EXIT_ERROR;
+    snprintf(name, sizeof name, "_%s", prog_name);
+    return write_doc(dir, name, NULL, cmds, what, "zsh") ? EXIT_ERROR : EXIT_OK;
+}
+
+static int hidden(const char *what, const struct cli_cmd *cmds, int argc, char **argv, int *rc)
+{
+    const char *name = argv[1];
+    if (!strcmp(name, "--man")) {
+        const struct cli_cmd *c = argc > 2 ? find(cmds, argv[2]) : NULL;
+        if (argc > 2 && !c)
+            return *rc = cli_errorf("'%s' is not a command", argv[2]), 1;
+        const struct cli_spec **v = spec_list(cmds);
+        if (c)
+            cli_print_man(stdout, c->spec);
+        else
+            cli_print_prog_man(stdout, v, what);
+        free(v);
+        return *rc = EXIT_OK, 1;
+    }
+    if (!strcmp(name, "--completion")) {
+        const char *sh = argc > 2 ? argv[2] : "";
+        if (strcmp(sh, "bash") && strcmp(sh, "zsh"))
+            return *rc = cli_errorf("--completion needs bash or zsh"), 1;
+        const struct cli_spec **v = spec_list(cmds);
+        cli_print_completion(stdout, sh, v);
+        free(v);
+        return *rc = EXIT_OK, 1;
+    }
+    if (!strcmp(name, "--gen-docs")) {
+        if (argc != 3)
+            return *rc = cli_errorf("--gen-docs needs DIR"), 1;
+        return *rc = gen_docs(argv[2], cmds, what), 1;
+    }
+    return 0;
+}
+
+int cli_main(const char *prog, const char *what, const struct cli_cmd *cmds, int argc, char **argv)
 {
     prog_name = prog;
     if (argc < 2) {
-        list_commands(stderr, cmds);
+        list_commands(stderr, cmds, what);
         return EXIT_ERROR;
     }
     const char *name = argv[1];
+    int rc;
+    if (hidden(what, cmds, argc, argv, &rc))
+        return finish_stdout(rc);
+    if (!strcmp(name, "help") && argc > 2) {
+        const struct cli_cmd *c = find(cmds, argv[2]);
+        if (!c) {
+            fprintf(stderr, "%s: '%s' is not a command\n", prog_name, argv[2]);
+            list_commands(stderr, cmds, what);
+            return EXIT_ERROR;
+        }
+        if (!c->spec->opts) { /* its own help */
+            char *args[] = { argv[2], (char *)"--help", NULL };
+            optind = 0;
+            return finish_stdout(c->fn(2, args));
+        }
+        cli_print_help(stdout, c->spec);
+        return finish_stdout(EXIT_OK);
+    }
     if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
-        list_commands(stdout, cmds);
+        list_commands(stdout, cmds, what);
         return finish_stdout(EXIT_OK);
     }
     if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
         printf("%s (hvkit) %s\n", prog_name, hvk_version());
         return finish_stdout(EXIT_OK);
     }
-    for (const struct cli_cmd *c = cmds; c->name; c++) {
-        if (!strcmp(c->name, name)) {
-            optind = 1; /* each command parses its own options with getopt_long */
-            int rc = c->fn(argc - 1, argv + 1);
-            return finish_stdout(rc);
-        }
+    const struct cli_cmd *c = find(cmds, name);
+    if (c) {
+        optind = 0; /* each command parses its own options (opt.h) */
+        return finish_stdout(c->fn(argc - 1, argv + 1));
     }
     fprintf(stderr, "%s: '%s' is not a command\n", prog_name, name);
-    list_commands(stderr, cmds);
+    list_commands(stderr, cmds, what);
     return EXIT_ERROR;
+}
+
+/* Parses "1.5" as 15 tenths: *num = 15, *den = 10. */
+static int parse_decimal(const char *s, const char **end, uint64_t *num, uint64_t *den)
+{
+    uint64_t n = 0, d = 1;
+    int digits = 0, frac = 0;
+    const char *p = s;
+    for (; *p; p++) {
+        if (*p == '.' && !frac) {
+            frac = 1;
+            continue;
+        }
+        if (!isdigit((unsigned char)*p))
+            break;
+        if (n > (UINT64_MAX - 9) / 10 || (frac && d > UINT64_MAX / 10))
+            return -1;
+        n = n * 10 + (uint64_t)(*p - '0');
+        if (frac)
+            d *= 10;
+        digits++;
+    }
+    if (!digits || p[-1] == '.')
+        return -1;
+    *end = p;
+    *num = n;
+    *den = d;
+    return 0;
 }
 
 int cli_parse_size(const char *s, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    if (!s || !isdigit((unsigned char)*s))
-        return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno)
+    const char *end;
+    uint64_t num, den;
+    if (!s || !isdigit((unsigned char)*s) || parse_decimal(s, &end, &num, &den) != 0)
         return -1;
     unsigned shift = 0;
     switch (toupper((unsigned char)*end)) {
@@ -120,18 +391,141 @@ int cli_parse_size(const char *s, uint64_t *out)
     case 'G': shift = 30; break;
     case 'T': shift = 40; break;
     case 'P': shift = 50; break;
+    case 'E': shift = 60; break;
+    case 'B': break;
     default: return -1;
     }
     if (*end) {
         end++;
-        if (!strcasecmp(end, "iB") || !strcasecmp(end, "B"))
+        if (shift && (!strcasecmp(end, "iB") || !strcasecmp(end, "B")))
             end += strlen(end);
         if (*end)
             return -1;
     }
-    if (shift && v > (UINT64_MAX >> shift))
+    /* num / den * 2^shift must be a whole number that fits */
+    while (shift && den > 1 && den % 2 == 0) {
+        den /= 2;
+        shift--;
+    }
+    if (shift && num > (UINT64_MAX >> shift))
         return -1;
-    *out = (uint64_t)v << shift;
+    uint64_t v = num << shift;
+    if (v % den)
+        return -1;
+    *out = v / den;
+    return 0;
+}
+
+int cli_size_arg(const char *name, const char *v, uint64_t *out)
+{
+    if (cli_parse_size(v, out) == 0)
+        return 0;
+    if (v && v[0] == '-')
+        return cli_bad("--%s: '%s' is negative; a size is a whole number of bytes, e.g. 64M or 10G", name, v);
+    if (v && strchr(v, '.'))
+        return cli_bad("--%s: '%s' is not a whole number of bytes; e.g. 1.5G is fine, 1.1K is not", name, v);
+    return cli_bad("--%s: '%s' is not a size; give bytes or a number with K, M, G, T (powers of 1024), e.g. 64M",
+                   name, v ? v : "");
+}
+
+int cli_u64_arg(const char *name, const char *v, uint64_t max, uint64_t *out)
+{
+    char *end;
+    int hex = v && v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+    const char *d = hex ? v + 2 : v;
+    errno = 0;
+    unsigned long long n = d && isxdigit((unsigned char)*d) ? strtoull(d, &end, hex ? 16 : 10) : 0;
+    if (!d || !(hex ? isxdigit((unsigned char)*d) : isdigit((unsigned char)*d)) || *end || errno || n > max)
+        return cli_bad("--%s: '%s' is not a number from 0 to %" PRIu64, name, v ? v : "", max);
+    *out = n;
+    return 0;
+}
+
+int cli_parse_guid(const char *s, struct hv_guid *g)
+{
+    size_t n = strlen(s);
+    if (n == 32 && strspn(s, "0123456789abcdefABCDEF") == 32) {
+        char d[37];
+        snprintf(d, sizeof d, "%.8s-%.4s-%.4s-%.4s-%.12s", s, s + 8, s + 12, s + 16, s + 20);
+        return hv_guid_parse(d, 36, g);
+    }
+    return hv_guid_parse(s, n, g);
+}
+
+static int digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)(*p)[i]))
+            return -1;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+static int64_t days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int cli_parse_time(const char *s, int64_t *unix_time)
+{
+    if (!s || !*s)
+        return -1;
+    if (s[0] == '@') {
+        char *end;
+        errno = 0;
+        if (!isdigit((unsigned char)s[1]))
+            return -1;
+        long long v = strtoll(s + 1, &end, 10);
+        if (errno || *end)
+            return -1;
+        *unix_time = v;
+        return 0;
+    }
+    const char *p = s;
+    int Y, M, D, h = 0, mi = 0, sec = 0;
+    if (digits(&p, 4, &Y) || *p++ != '-' || digits(&p, 2, &M) || *p++ != '-' || digits(&p, 2, &D))
+        return -1;
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        p++;
+        if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi))
+            return -1;
+        if (*p == ':') {
+            p++;
+            if (digits(&p, 2, &sec))
+                return -1;
+        }
+    }
+    int off = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
+        if (digits(&p, 2, &oh))
+            return -1;
+        if (*p == ':')
+            p++;
+        if (*p && digits(&p, 2, &om))
+            return -1;
+        if (oh > 23 || om > 59)
+            return -1;
+        off = sign * (oh * 3600 + om * 60);
+    } else if (*p || s[10] != ' ') {
+        /* No zone: accepted only in the "YYYY-MM-DD hh:mm:ss" form, read as UTC. */
+        if (*p)
+            return -1;
+    }
+    if (*p || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    *unix_time = days_from_civil(Y, M, D) * 86400 + h * 3600 + mi * 60 + sec - off;
     return 0;
 }
 
@@ -260,6 +654,9 @@ static void member(struct json *j, const char *key)
     }
 }
 
+/* Every JSON document starts with its schema version (docs/json/). */
+#define JSON_VERSION 1
+
 static void open_(struct json *j, const char *key, char c)
 {
     member(j, key);
@@ -267,6 +664,12 @@ static void open_(struct json *j, const char *key, char c)
     if (j->depth < 63)
         j->depth++;
     j->need_comma[j->depth] = false;
+    if (j->depth == 1 && c == '{') {
+        json_started = 1;
+        j->versioned = false;
+        json_u64(j, "version", JSON_VERSION);
+        j->versioned = true;
+    }
 }
 
 static void close_(struct json *j, char c)
@@ -301,6 +704,8 @@ void json_strn(struct json *j, const char *key, const char *val, size_t n)
 
 void json_u64(struct json *j, const char *key, uint64_t val)
 {
+    if (j->versioned && j->depth == 1 && key && !strcmp(key, "version"))
+        return; /* commands that write it themselves */
     member(j, key);
     fprintf(j->f, "%" PRIu64, val);
 }
@@ -332,6 +737,22 @@ void json_double(struct json *j, const char *key, double val)
         fputs("null", j->f);
 }
 
+void json_problem(struct json *j, const char *severity, const char *code, const char *structure,
+                  const char *file, int has_offset, uint64_t offset, const char *message)
+{
+    json_obj_begin(j, NULL);
+    json_str(j, "severity", severity);
+    json_str(j, "code", code);
+    json_str(j, "structure", structure);
+    json_str(j, "file", file);
+    if (has_offset)
+        json_u64(j, "offset", offset);
+    else
+        json_null(j, "offset");
+    json_str(j, "message", message);
+    json_obj_end(j);
+}
+
 void json_end(struct json *j)
 {
     fputc('\n', j->f);
@@ -352,6 +773,7 @@ void progress_start(struct progress *p, const char *label, uint64_t total, int f
     p->on = force < 0 ? isatty(2) : force > 0;
     p->label = label;
     p->total = total;
+    p->start = now_s();
 }
 
 void progress_update(struct progress *p, uint64_t done)
@@ -363,12 +785,19 @@ void progress_update(struct progress *p, uint64_t done)
     if (t - p->last < 0.2 && done < p->total)
         return;
     p->last = t;
-    char a[32], b[32];
+    char a[32], b[32], r[32], eta[32] = "";
+    double el = t - p->start;
+    double rate = el > 0.05 ? (double)done / el : 0;
+    cli_human((uint64_t)rate, r, sizeof r);
+    if (p->total && rate > 0 && done <= p->total) {
+        uint64_t left = (uint64_t)((double)(p->total - done) / rate);
+        snprintf(eta, sizeof eta, ", %" PRIu64 ":%02" PRIu64 " left", left / 60, left % 60);
+    }
     if (p->total)
-        fprintf(stderr, "\r%s: %s / %s (%3.0f%%)   ", p->label, cli_human(done, a, sizeof a),
-                cli_human(p->total, b, sizeof b), 100.0 * (double)done / (double)p->total);
+        fprintf(stderr, "\r%s: %s / %s (%3.0f%%), %s/s%s   ", p->label, cli_human(done, a, sizeof a),
+                cli_human(p->total, b, sizeof b), 100.0 * (double)done / (double)p->total, r, eta);
     else
-        fprintf(stderr, "\r%s: %s   ", p->label, cli_human(done, a, sizeof a));
+        fprintf(stderr, "\r%s: %s, %s/s   ", p->label, cli_human(done, a, sizeof a), r);
 }
 
 void progress_stop(struct progress *p)

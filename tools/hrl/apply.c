@@ -4,7 +4,6 @@
  * or I/O error. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,76 +13,90 @@
 #include "cmds.h"
 #include "pointset.h"
 #include "util.h"
+#include "vhdx_probe.h"
 #include "vhdx_write.h"
 
-#define SYNOPSIS                                                                                  \
-    "apply --target DISK [--point N | --until TIME | --log UNIQUEID] [--ignore-guid]\n" \
-    "      [--guid GUID] [--json] LOG..."
-#define DETAILS                                                                                 \
-    "Writes logs 1..k (default: all) into DISK in place. DISK is a raw image (written with\n"  \
-    "pwrite) or a VHDX (written through its log). All logs are verified first, exactly as\n"  \
-    "for 'hrl restore'; any problem refuses (exit 1) before the first write. Logs go in one\n" \
-    "at a time, each flushed: after a crash, logs 1..j are in and each sector of log j+1 is\n" \
-    "old or new; the same apply again completes it.\n"                                        \
-    "A VHDX target gets a new DataWriteGuid from its first write (VHDX rule), so a later\n"   \
-    "apply of the following logs to the same file needs --ignore-guid. A raw target has no\n" \
-    "DataWriteGuid: give the one of the VHDX it was taken from with --guid, else the GUID\n" \
-    "is not checked (a note says so).\n"                                                      \
-    "  --guid GUID       raw target: the DataWriteGuid the first log must carry\n"            \
-    "  --target DISK     the disk to change\n"                                                 \
-    "  --ignore-guid     apply even if Vhd2DataWriteGuid does not match\n"                     \
-    "  --[no-]progress   progress on stderr (default: when stderr is a terminal)\n"
+static const struct cli_opt opts[] = {
+    { "target", 't', "DISK", "the disk to change in place: a raw image or a VHDX" },
+    CLI_OPT_POINT,
+    CLI_OPT_UNTIL,
+    CLI_OPT_LOG,
+    { "guid", 'G', "GUID", "raw target: the DataWriteGuid of the VHDX it was taken from, which the first "
+                           "log must carry" },
+    { "ignore-guid", 'g', NULL, "do not require the first log's Vhd2DataWriteGuid to equal BASE's DataWriteGuid" },
+    CLI_OPT_JSON,
+    CLI_OPT_PROGRESS,
+    CLI_OPT_END,
+};
+static const struct cli_example examples[] = {
+    { "hrl apply --target disk.raw --guid {3f2504e0-4f89-11d3-9a0c-0305e82c3301} logs/",
+      "replay every log into a raw copy of the disk, checking it is the right disk" },
+    { "hrl apply --target base.vhdx --point 2 HRL_0001.hrl HRL_0002.hrl HRL_0003.hrl",
+      "bring a VHDX forward by the first two logs only" },
+    { 0, 0 },
+};
+const struct cli_spec spec_apply = {
+    "apply", "--target DISK [options] LOG...",
+    "apply logs in place to a raw disk or VHDX (destructive)",
+    "Writes logs 1..k (default: all) into DISK in place. DISK is a raw image (written with pwrite) or a "
+    "VHDX (written through its log). All logs are verified first, exactly as for 'hrl restore'; a "
+    "problem in a log the chosen point needs refuses (exit 1) before the first write. Logs go in one "
+    "at a time, each flushed: after a crash, logs 1..j are in and each sector of log j+1 is old or "
+    "new; the same apply again completes it.\n\n"
+    "A VHDX target gets a new DataWriteGuid from its first write (VHDX rule), so a later apply of the "
+    "following logs to the same file needs --ignore-guid. A raw target has no DataWriteGuid: give the "
+    "one of the VHDX it was taken from with --guid, else the GUID is not checked (a note says so).",
+    opts, examples,
+};
 
+/* The target must be a VHDX or a raw image (a regular file or block device). */
 static int is_vhdx(const char *path, int *yes)
 {
-    uint8_t b[64] = { 0 };
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
+    struct hv_err e;
+    hv_err_clear(&e);
+    struct vhdx_probe_result pr;
+    if (vhdx_probe_expect(path, VHDX_ACCEPT_IMAGE, &pr, &e) != 0) {
+        cli_error(&e);
         return -1;
-    ssize_t n = read(fd, b, sizeof b);
-    close(fd);
-    *yes = n > 0 && vhdx_probe(b, (size_t)n) > 0;
+    }
+    *yes = pr.kind == VHDX_KIND_VHDX;
     return 0;
 }
 
 int cmd_apply(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "target", required_argument, 0, 't' }, { "point", required_argument, 0, 'p' },
-        { "until", required_argument, 0, 'u' },  { "log", required_argument, 0, 'l' },
-        { "ignore-guid", no_argument, 0, 'g' },  { "json", no_argument, 0, 'j' },
-        { "guid", required_argument, 0, 'G' },
-        PROGRESS_LONGOPTS,
-        { "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
-    };
     const char *target = NULL, *guid = NULL;
     struct ps_select sel = { 0 };
-    int ignore_guid = 0, json = 0, force_progress = -1, c;
-    while ((c = getopt_long(argc, argv, "t:p:u:l:gG:jh", opts, NULL)) != -1) {
+    int ignore_guid = 0, json = 0, force_progress = -1;
+    struct cli_args a;
+    cli_args_init(&a, &spec_apply, argc, argv);
+    for (int c; (c = cli_next(&a)) != CLI_END;) {
+        if (c == CLI_STOP)
+            return a.status;
         if (progress_opt(c, &force_progress))
             continue;
         switch (c) {
-        case 't': target = optarg; break;
-        case 'p': sel.point = optarg; break;
-        case 'u': sel.until = optarg; break;
-        case 'l': sel.log = optarg; break;
+        case 't': target = a.arg; break;
+        case 'p': sel.point = a.arg; break;
+        case 'u': sel.until = a.arg; break;
+        case 'l': sel.log = a.arg; break;
         case 'g': ignore_guid = 1; break;
-        case 'G': guid = optarg; break;
-        case 'j': json = 1; break;
-        case 'h': return cli_help(SYNOPSIS, DETAILS);
-        default: return cli_usage("apply", SYNOPSIS, "unknown option");
+        case 'G': guid = a.arg; break;
+        case 'j': json = 1, cli_set_json(1); break;
         }
     }
     if (!target)
-        return cli_usage("apply", SYNOPSIS, "--target is required");
+        return cli_bad("--target DISK is needed");
     if (optind >= argc)
-        return cli_usage("apply", SYNOPSIS, "LOG expected");
+        return cli_bad("a LOG (file or directory) is needed");
+    if (!!sel.point + !!sel.until + !!sel.log > 1)
+        return cli_bad("give only one of --point, --until and --log");
     int vhdx_target;
     if (is_vhdx(target, &vhdx_target) != 0)
-        return cli_errorf("'%s': %s", target, strerror(errno));
+        return EXIT_ERROR;
 
     struct ps_logs logs;
-    int rc = ps_logs_expand(argv + optind, (size_t)(argc - optind), &logs);
+    int rc = ps_logs_expand(argv + optind, (size_t)(argc - optind), 1, &logs);
     if (rc)
         return rc;
     struct hv_err e;
@@ -96,7 +109,7 @@ int cmd_apply(int argc, char **argv)
     /* Geometry and identity first, read-only; the disk is opened for writing
      * only after the logs passed. */
     if (vhdx_target && guid) {
-        rc = cli_usage("apply", SYNOPSIS, "--guid is for raw targets (a VHDX has its own)");
+        rc = cli_bad("--guid is for raw targets ('%s' is a VHDX and has its own)", target);
         goto out;
     }
     if (vhdx_target) {
@@ -118,8 +131,8 @@ int cmd_apply(int argc, char **argv)
         desc.virtual_size = size;
         desc.sector_size = 512;
         if (guid) {
-            if (hv_guid_parse(guid, strlen(guid), &desc.data_write_guid) != 0) {
-                rc = cli_usage("apply", SYNOPSIS, "--guid: '%s' is not a GUID", guid);
+            if (cli_parse_guid(guid, &desc.data_write_guid) != 0) {
+                rc = cli_bad("--guid: '%s' is not a GUID; e.g. {3f2504e0-4f89-11d3-9a0c-0305e82c3301}", guid);
                 goto out;
             }
             desc.has_guid = 1;
@@ -171,7 +184,8 @@ int cmd_apply(int argc, char **argv)
         struct json j;
         json_init(&j, stdout);
         json_obj_begin(&j, NULL);
-        json_str(&j, "target", target);
+        json_str(&j, "action", "apply");
+        json_str(&j, "file", target);
         json_str(&j, "format", vhdx_target ? "vhdx" : "raw");
         json_u64(&j, "point", point);
         json_u64(&j, "entries", st.entries);
@@ -181,9 +195,10 @@ int cmd_apply(int argc, char **argv)
         json_obj_end(&j);
         json_end(&j);
     } else {
-        char a[32], b[32];
-        printf("%s: applied logs 1..%zu (%" PRIu64 " entries, %s of log data, %s written)\n", target,
-               point, st.entries, cli_human(st.log_bytes, a, sizeof a), cli_human(st.final_bytes, b, sizeof b));
+        char h1[32], h2[32], n1[40];
+        printf("%s: applied logs 1..%zu (%s, %s of log data, %s written)\n", target, point,
+               cli_plural(st.entries, "entry", "entries", n1, sizeof n1), cli_human(st.log_bytes, h1, sizeof h1),
+               cli_human(st.final_bytes, h2, sizeof h2));
     }
     rc = EXIT_OK;
 out:

@@ -2,7 +2,6 @@
  * fast one (a million entries well under 2 s): rows are formatted by hand
  * into a 1 MiB buffer and written with fwrite, timestamps formatted once per
  * distinct second. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +10,24 @@
 #include "cmds.h"
 #include "util.h"
 
-#define SYNOPSIS HRL_SYN_dump
-#define DETAILS                                                                            \
-    "One row per entry: index, metadata block offset, slot, disk offset, length,\n"       \
-    "timestamp, payload file offset, entry checksum and data checksum verdicts\n"         \
-    "(data: none when DataChecksum is 0). Exit 1 when the log has problems.\n"            \
-    "  --csv       comma-separated with a header line\n"                                  \
-    "  --json      a JSON array of entries\n"                                             \
-    "  --salvage   recover an unclosed or torn log by scanning for blocks\n"
+static const struct cli_opt opts[] = {
+    CLI_OPT_JSON,
+    { "csv", 'c', NULL, "comma-separated values with a header line" },
+    { "salvage", 's', NULL, "recover an unclosed or torn log by scanning for blocks" },
+    CLI_OPT_END,
+};
+static const struct cli_example examples[] = {
+    { "hrl dump HRL_0001.hrl | head", "the first entries: where each write went and its checksums" },
+    { "hrl dump --csv HRL_0001.hrl > entries.csv", "a table for a spreadsheet" },
+    { 0, 0 },
+};
+const struct cli_spec spec_dump = {
+    "dump", "[options] FILE", "list every entry in log order",
+    "One row per entry: index, metadata block offset, slot, disk offset, length, timestamp, payload file "
+    "offset, entry checksum and data checksum verdicts (data: none when DataChecksum is 0). Exit 1 when "
+    "the log has problems.",
+    opts, examples,
+};
 
 static const char *const data_names[] = { "none", "unchecked", "ok", "bad" };
 
@@ -144,25 +153,22 @@ static void dump_text(hrl_log *log)
 
 int cmd_dump(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "json", no_argument, 0, 'j' }, { "csv", no_argument, 0, 'c' },
-        { "salvage", no_argument, 0, 's' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
-    };
-    int json = 0, csv = 0, c;
+    int json = 0, csv = 0;
     unsigned flags = 0;
-    while ((c = getopt_long(argc, argv, "jcsh", opts, NULL)) != -1) {
+    struct cli_args a;
+    cli_args_init(&a, &spec_dump, argc, argv);
+    for (int c; (c = cli_next(&a)) != CLI_END;) {
         switch (c) {
-        case 'j': json = 1; break;
+        case CLI_STOP: return a.status;
+        case 'j': json = 1, cli_set_json(1); break;
         case 'c': csv = 1; break;
         case 's': flags |= HRL_OPEN_SALVAGE; break;
-        case 'h': return cli_help(SYNOPSIS, DETAILS);
-        default: return cli_usage("dump", SYNOPSIS, "unknown option");
         }
     }
     if (optind + 1 != argc)
-        return cli_usage("dump", SYNOPSIS, "one FILE expected");
+        return optind == argc ? cli_bad("a FILE is needed") : cli_bad("one FILE expected, got %d", argc - optind);
     if (json && csv)
-        return cli_usage("dump", SYNOPSIS, "--json and --csv exclude each other");
+        return cli_bad("--json and --csv exclude each other");
     const char *path = argv[optind];
     struct hrl_plist pl;
     hrl_log *log;

@@ -3,7 +3,6 @@
  * map of which bytes of the range the log covered. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,14 +12,29 @@
 #include "cmds.h"
 #include "util.h"
 
-#define SYNOPSIS HRL_SYN_extract
-#define DETAILS                                                                             \
-    "--entry N          the payload of entry N (0-based, log order, as 'hrl dump' shows)\n" \
-    "--range OFF:LEN    the disk bytes [OFF, OFF+LEN) after replaying every write over\n"  \
-    "                   zeros; the covered parts are listed on stderr\n"                   \
-    "-o OUT             write the bytes to OUT instead of standard output\n"               \
-    "--json             print the coverage map as JSON on stdout (needs -o)\n"             \
-    "--salvage          recover an unclosed or torn log by scanning for blocks\n"
+static const struct cli_opt opts[] = {
+    { "entry", 'e', "N", "the payload of entry N (0-based, log order, as 'hrl dump' shows)" },
+    { "range", 'r', "OFFSET:LENGTH", "the disk bytes [OFFSET, OFFSET+LENGTH) after replaying every write "
+                                     "over zeros; the covered parts are listed on standard error" },
+    { "output", 'o', "OUT", "write the bytes to the new file OUT instead of standard output" },
+    { "force", 'f', NULL, "overwrite OUT if it exists" },
+    CLI_OPT_JSON,
+    { "salvage", 's', NULL, "recover an unclosed or torn log by scanning for blocks" },
+    CLI_OPT_END,
+};
+static const struct cli_example examples[] = {
+    { "hrl extract HRL_0001.hrl --entry 3 -o e3.bin", "the payload of the fourth entry" },
+    { "hrl extract HRL_0001.hrl --range 1M:64K --json -o part.bin",
+      "64 KiB at disk offset 1 MiB as the log leaves them, with the coverage map as JSON" },
+    { 0, 0 },
+};
+const struct cli_spec spec_extract = {
+    "extract", "[options] FILE (--entry N | --range OFFSET:LENGTH)",
+    "write an entry's payload or a replayed disk range",
+    "Writes the payload of one entry, or a range of the disk as the log's writes leave it (over zeros), "
+    "to OUT or to standard output (never to a terminal). OUT must not exist unless --force.",
+    opts, examples,
+};
 
 static int write_all(int fd, const void *p, size_t n, uint64_t off)
 {
@@ -89,47 +103,48 @@ static void cov_cb(void *ctx, uint64_t a, uint64_t b)
 
 int cmd_extract(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "json", no_argument, 0, 'j' }, { "salvage", no_argument, 0, 's' },
-        { "entry", required_argument, 0, 'e' }, { "range", required_argument, 0, 'r' },
-        { "output", required_argument, 0, 'o' }, { "help", no_argument, 0, 'h' },
-        { 0, 0, 0, 0 },
-    };
-    int json = 0, c, have_entry = 0, have_range = 0;
+    int json = 0, have_entry = 0, have_range = 0, force = 0;
     unsigned flags = 0;
     uint64_t entry = 0, roff = 0, rlen = 0;
     const char *out = NULL;
-    while ((c = getopt_long(argc, argv, "jse:r:o:h", opts, NULL)) != -1) {
+    struct cli_args a;
+    cli_args_init(&a, &spec_extract, argc, argv);
+    for (int c; (c = cli_next(&a)) != CLI_END;) {
         switch (c) {
-        case 'j': json = 1; break;
+        case CLI_STOP: return a.status;
+        case 'j': json = 1, cli_set_json(1); break;
         case 's': flags |= HRL_OPEN_SALVAGE; break;
+        case 'f': force = 1; break;
         case 'e':
-            if (hrl_parse_u64(optarg, &entry))
-                return cli_usage("extract", SYNOPSIS, "--entry: a number expected");
+            if (cli_u64_arg("entry", a.arg, UINT32_MAX, &entry))
+                return EXIT_ERROR;
             have_entry = 1;
             break;
         case 'r': {
-            char *colon = strchr(optarg, ':');
-            if (!colon)
-                return cli_usage("extract", SYNOPSIS, "--range: OFFSET:LENGTH expected");
-            *colon = 0;
-            if (hrl_parse_u64(optarg, &roff) || hrl_parse_u64(colon + 1, &rlen) || rlen == 0 ||
+            char buf[128];
+            snprintf(buf, sizeof buf, "%s", a.arg);
+            char *colon = strchr(buf, ':');
+            if (colon)
+                *colon = 0;
+            if (!colon || hrl_parse_u64(buf, &roff) || hrl_parse_u64(colon + 1, &rlen) || rlen == 0 ||
                 roff + rlen < roff)
-                return cli_usage("extract", SYNOPSIS, "--range: OFFSET:LENGTH expected");
+                return cli_bad("--range: '%s' is not OFFSET:LENGTH with LENGTH > 0, e.g. --range 1M:64K", a.arg);
             have_range = 1;
             break;
         }
-        case 'o': out = optarg; break;
-        case 'h': return cli_help(SYNOPSIS, DETAILS);
-        default: return cli_usage("extract", SYNOPSIS, "unknown option");
+        case 'o': out = a.arg; break;
         }
     }
     if (optind + 1 != argc)
-        return cli_usage("extract", SYNOPSIS, "one FILE expected");
+        return optind == argc ? cli_bad("a FILE is needed") : cli_bad("one FILE expected, got %d", argc - optind);
     if (have_entry == have_range)
-        return cli_usage("extract", SYNOPSIS, "give one of --entry and --range");
+        return cli_bad("give one of --entry N and --range OFFSET:LENGTH");
     if (json && !out)
-        return cli_usage("extract", SYNOPSIS, "--json prints the map on stdout: give -o OUT");
+        return cli_bad("--json prints the coverage map on standard output: give -o OUT for the bytes");
+    if (!out && isatty(STDOUT_FILENO))
+        return cli_bad("standard output is a terminal: give -o OUT or redirect it");
+    if (out && !force && access(out, F_OK) == 0)
+        return cli_bad("'%s' exists; remove it or give --force to overwrite it", out);
     const char *path = argv[optind];
     struct hrl_plist pl;
     hrl_log *log;
@@ -164,6 +179,8 @@ int cmd_extract(int argc, char **argv)
             hrl_info(log, &in);
             rc = cli_errorf("'%s': no entry %" PRIu64 " (the log has %" PRIu64 ")", path, entry,
                             in.entries);
+            if (in.problems) /* the entry may be in the damaged part */
+                rc = EXIT_PROBLEMS;
             goto done;
         }
         bad_payloads += !payload_ok(path, &e);

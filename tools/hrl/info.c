@@ -1,6 +1,5 @@
 /* hrl_info.c: `hrl info`: the decoded header, counts, times, bytes written,
  * distinct disk bytes touched, and a verdict. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,13 +8,19 @@
 #include "cmds.h"
 #include "util.h"
 
-#define SYNOPSIS HRL_SYN_info
-#define DETAILS                                                                          \
-    "Decodes the header (times in ISO-8601 UTC), counts metadata blocks and entries,\n" \
-    "sums the bytes written and the distinct disk bytes they touch, and checks every\n" \
-    "checksum. Exit 0 when the log is sound, 1 when it has problems.\n"                 \
-    "  --json      machine-readable output\n"                                           \
-    "  --salvage   recover an unclosed or torn log by scanning for blocks\n"
+static const struct cli_opt opts[] = { CLI_OPT_JSON, { "salvage", 's', NULL, "recover an unclosed or torn log by scanning for blocks" }, CLI_OPT_END };
+static const struct cli_example examples[] = {
+    { "hrl info HRL_0001.hrl", "header, times, counts, bytes written and a verdict" },
+    { "hrl info --salvage --json torn.hrl", "what can be recovered from a log that was never closed" },
+    { 0, 0 },
+};
+const struct cli_spec spec_info = {
+    "info", "[options] FILE", "decode the header and summarise the log",
+    "Decodes the header (times in ISO-8601 UTC), counts metadata blocks and entries, sums the bytes "
+    "written and the distinct disk bytes they touch, and checks every checksum. Exit 0 when the log is "
+    "sound, 1 when it has problems.",
+    opts, examples,
+};
 
 static void print_text(const char *path, const struct hrl_info *in, uint64_t distinct)
 {
@@ -118,10 +123,10 @@ int cmd_info(int argc, char **argv)
 {
     int json, st;
     unsigned flags;
-    if (hrl_json_salvage_args(argc, argv, "info", SYNOPSIS, DETAILS, &json, &flags, &st) != 0)
+    if (hrl_json_salvage_args(argc, argv, &spec_info, &json, &flags, &st) != 0)
         return st;
     if (optind + 1 != argc)
-        return cli_usage("info", SYNOPSIS, "one FILE expected");
+        return optind == argc ? cli_bad("a FILE is needed") : cli_bad("one FILE expected, got %d", argc - optind);
     const char *path = argv[optind];
     struct hrl_plist pl;
     hrl_log *log;

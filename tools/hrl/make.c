@@ -3,7 +3,7 @@
  * is written under a temporary name beside OUT and renamed into place only
  * when complete. */
 #include <errno.h>
-#include <getopt.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,30 +16,47 @@
 #include "hv_io.h"
 #include "hv_publish.h"
 #include "chain_opts.h"
-
-#define SYNOPSIS HRL_SYN_make
-#define DETAILS                                                                               \
-    "--from OLD --to NEW   log the 512-byte sectors where image NEW differs from OLD,\n"       \
-    "                      coalesced into writes of at most --max-write bytes (default 1M).\n" \
-    "                      Each is a raw image or a VHDX (chain), told apart by content.\n"  \
-    "                      Two raw images may differ in size (NEW beyond OLD's end is\n"     \
-    "                      compared against zeros); with a VHDX the sizes must be equal\n"    \
-    "--writes LIST         one write per line: 'OFFSET FILE' (the whole file) or\n"          \
-    "                      'OFFSET:LENGTH FILE' (its first LENGTH bytes); a line 'flush'\n"  \
-    "                      ends the current metadata block; '#' starts a comment\n"          \
-    "-o OUT                the log to create (must not exist)\n"                            \
-    "--metadata-size N     bytes per metadata block (default 4096, multiple of 32)\n"       \
-    "--no-data-checksum    store DataChecksum 0, as Hyper-V does\n"                         \
-    "--empty-first-block   start with an empty metadata block, as Hyper-V does\n"           \
-    "--unique-id GUID      this log's UniqueId (default random)\n"                          \
-    "--previous GUID       PreviousUniqueId: the log this one follows\n"                    \
-    "--vhd2-guid GUID      Vhd2DataWriteGuid: the VHDX DataWriteGuid the log applies to\n"  \
-    "                      (default: OLD's DataWriteGuid when OLD is a VHDX, else zero)\n"  \
-    "--time UNIXSECONDS    creation and write time (default now; makes output repeatable)\n" \
-    CHAIN_HELP                                                                                \
-    "                      (both apply to OLD's and NEW's parents)\n"
+#include "vhdx_probe.h"
 
 enum { O_FROM = 256, O_TO, O_WRITES, O_MS, O_NODC, O_EMPTY, O_UID, O_PREV, O_VHD2, O_TIME, O_MAXW };
+
+static const struct cli_opt opts[] = {
+    { "from", O_FROM, "OLD", "the image before: raw or VHDX (chain), told apart by content" },
+    { "to", O_TO, "NEW", "the image after: log the 512-byte sectors where NEW differs from OLD, coalesced "
+                         "into writes of at most --max-write bytes. Two raw images may differ in size (NEW "
+                         "beyond OLD's end is compared against zeros); with a VHDX the sizes must be equal" },
+    { "writes", O_WRITES, "LIST", "one write per line: 'OFFSET FILE' (the whole file) or 'OFFSET:LENGTH "
+                                  "FILE' (its first LENGTH bytes); a line 'flush' ends the current "
+                                  "metadata block; '#' starts a comment; '-' reads standard input" },
+    { "output", 'o', "OUT", "the log to create (must not exist)" },
+    { "max-write", O_MAXW, "N", "largest write with --from/--to, 512 to 1G (default 1M)" },
+    { "metadata-size", O_MS, "N", "bytes per metadata block, a multiple of 32 from 64 to 16M (default 4096)" },
+    { "no-data-checksum", O_NODC, NULL, "store DataChecksum 0, as Hyper-V does" },
+    { "empty-first-block", O_EMPTY, NULL, "start with an empty metadata block, as Hyper-V does" },
+    { "unique-id", O_UID, "GUID", "this log's UniqueId (default random); braced, dashed or 32 hex digits" },
+    { "previous", O_PREV, "GUID", "PreviousUniqueId: the log this one follows" },
+    { "vhd2-guid", O_VHD2, "GUID", "Vhd2DataWriteGuid: the VHDX DataWriteGuid the log applies to (default: "
+                                   "OLD's DataWriteGuid when OLD is a VHDX, else zero)" },
+    { "time", O_TIME, "TIME", "creation and write time (default now; makes output repeatable): ISO-8601 "
+                              "with Z or an offset, or @UNIXSECONDS" },
+    CLI_OPT_FORMAT,
+    CLI_OPT_CHAIN,
+    CLI_OPT_JSON,
+    CLI_OPT_END,
+};
+static const struct cli_example examples[] = {
+    { "hrl make --from base.vhdx --to changed.vhdx -o HRL_0001.hrl", "a log that turns base into changed" },
+    { "hrl make --writes list.txt --time 2026-11-27T10:00:00Z -o test.hrl",
+      "a log of hand-picked writes, byte-identical on every run" },
+    { 0, 0 },
+};
+const struct cli_spec spec_make = {
+    "make", "(--from OLD --to NEW | --writes LIST) -o OUT [options]",
+    "write a log from two images (raw or VHDX) or a list of writes",
+    "Writes a new replica log OUT, under a temporary name beside it, renamed into place only when "
+    "complete.",
+    opts, examples,
+};
 
 struct mk {
     hrl_writer *w;
@@ -54,6 +71,22 @@ static int add(struct mk *m, uint64_t off, const void *p, uint64_t len, struct h
     m->writes++;
     m->bytes += len;
     return hrl_writer_add(m->w, off, p, (uint32_t)len, m->time, err);
+}
+
+/* An error about line `lineno` of the user's LIST file. */
+static int list_err(struct hv_err *err, const char *list, unsigned lineno, const char *fmt, ...) HV_PRINTF(4, 5);
+static int list_err(struct hv_err *err, const char *list, unsigned lineno, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char what[32];
+    snprintf(what, sizeof what, "line %u", lineno);
+    hv_failx(err, HV_USAGE, what, "%s", msg);
+    snprintf(err->file, sizeof err->file, "%s", strcmp(list, "-") ? list : "standard input");
+    return -1;
 }
 
 static int from_list(struct mk *m, const char *list, struct hv_err *err)
@@ -81,8 +114,7 @@ static int from_list(struct mk *m, const char *list, struct hv_err *err)
         }
         char *sp = strpbrk(s, " \t");
         if (!sp) {
-            rc = hv_failx(err, HV_USAGE, "list", "%s line %u: 'OFFSET[:LENGTH] FILE' expected",
-                          list, lineno);
+            rc = list_err(err, list, lineno, "'OFFSET[:LENGTH] FILE' expected, e.g. '1M payload.bin'");
             break;
         }
         *sp++ = 0;
@@ -93,22 +125,24 @@ static int from_list(struct mk *m, const char *list, struct hv_err *err)
         if (colon)
             *colon = 0;
         if (hrl_parse_u64(s, &off) || (colon && hrl_parse_u64(colon + 1, &len))) {
-            rc = hv_failx(err, HV_USAGE, "list", "%s line %u: bad offset or length", list, lineno);
+            rc = list_err(err, list, lineno, "'%s' is not OFFSET or OFFSET:LENGTH (e.g. 0x100000:4096)", s);
             break;
         }
         struct hv_map pm;
-        if (hv_map_file(sp, &pm, err)) {
-            rc = -1;
+        struct hv_err me;
+        hv_err_clear(&me);
+        if (hv_map_file(sp, &pm, &me)) {
+            rc = list_err(err, list, lineno, "cannot read the payload '%s': %s", sp, me.msg);
+            err->code = me.code;
             break;
         }
         if (len == UINT64_MAX)
             len = pm.len;
         if (len > pm.len)
-            rc = hv_failx(err, HV_USAGE, "list", "%s line %u: '%s' has %zu bytes, %" PRIu64
-                          " wanted", list, lineno, sp, pm.len, len);
+            rc = list_err(err, list, lineno, "'%s' has %zu bytes, %" PRIu64 " wanted", sp, pm.len, len);
         else if (len > UINT64_MAX - off)
-            rc = hv_failx(err, HV_USAGE, "list", "%s line %u: disk range 0x%" PRIx64 " + %" PRIu64
-                          " bytes wraps past 2^64", list, lineno, off, len);
+            rc = list_err(err, list, lineno, "disk range 0x%" PRIx64 " + %" PRIu64 " bytes wraps past 2^64",
+                          off, len);
         else
             rc = add(m, off, pm.p, len, err);
         hv_unmap(&pm);
@@ -120,7 +154,7 @@ static int from_list(struct mk *m, const char *list, struct hv_err *err)
 
 static int parse_guid(const char *s, struct hv_guid *g)
 {
-    return hv_guid_parse(s, strlen(s), g);
+    return cli_parse_guid(s, g);
 }
 
 /* The two images of --from/--to, opened before the writer so that OLD's
@@ -135,11 +169,18 @@ static void close_images(struct images *im)
     hrl_image_close(im->new);
 }
 
-static int open_images(const char *from, const char *to, const struct chain_opts *c,
+static int open_images(const char *from, const char *to, const struct chain_opts *c, int force_raw,
                        struct images *im)
 {
     struct hv_err err;
     hv_err_clear(&err);
+    struct vhdx_probe_result pr;
+    unsigned accept = VHDX_ACCEPT_IMAGE;
+    if (force_raw)
+        accept |= (1u << VHDX_KIND_VHD) | (1u << VHDX_KIND_QCOW) | (1u << VHDX_KIND_VMDK) |
+                  (1u << VHDX_KIND_VDI) | (1u << VHDX_KIND_ISO) | (1u << VHDX_KIND_GZIP) | (1u << VHDX_KIND_HRL);
+    if (vhdx_probe_expect(from, accept, &pr, &err) || vhdx_probe_expect(to, accept, &pr, &err))
+        return cli_error(&err);
     if (hrl_image_open(from, &c->o, &im->old, &err) || hrl_image_open(to, &c->o, &im->new, &err))
         return cli_error(&err);
     if (hrl_diff_check(im->old, im->new, &err))
@@ -162,14 +203,23 @@ static void default_vhd2_guid(const hrl_image *old, struct hrl_writer_opts *wo)
 }
 
 /* Writes the log under a temporary name beside OUT, renamed in when complete. */
+/* An error naming the temporary file names OUT instead (the user's name). */
+static int out_error(struct hv_err *err, const char *tmp, const char *out)
+{
+    if (!strcmp(err->file, tmp))
+        snprintf(err->file, sizeof err->file, "%s", out);
+    return cli_error(err);
+}
+
 static int write_log(const char *out, const struct hrl_writer_opts *wo, struct mk *m,
-                     struct images *im, const char *writes, uint64_t max_write)
+                     struct images *im, const char *writes, uint64_t max_write, int json)
 {
     char tmp[4096];
     struct hv_err err;
     hv_err_clear(&err);
+    cli_cleanup_on_signal(out);
     if (hv_tmp_sibling(out, tmp, sizeof tmp, &err) || hrl_writer_create(tmp, wo, &m->w, &err))
-        return cli_error(&err);
+        return out_error(&err, tmp, out);
     struct hrl_diff_stats st = { 0 };
     int rc = writes ? from_list(m, writes, &err)
                     : hrl_diff(im->old, im->new, m->w, max_write, m->time, &st, &err);
@@ -178,22 +228,33 @@ static int write_log(const char *out, const struct hrl_writer_opts *wo, struct m
     if (rc) {
         hrl_writer_abort(m->w);
         unlink(tmp);
-        if (!strncmp(err.file, tmp, sizeof err.file)) /* the user never saw that name */
-            snprintf(err.file, sizeof err.file, "%s", out);
-        return cli_error(&err);
+        return out_error(&err, tmp, out);
     }
     struct hv_guid uid;
     if (hrl_writer_close(m->w, &uid, &err)) {
         unlink(tmp);
-        return cli_error(&err);
+        return out_error(&err, tmp, out);
     }
     if (hv_publish_tmp(tmp, out, &err)) {
         unlink(tmp);
-        return cli_error(&err);
+        return out_error(&err, tmp, out);
     }
-    char g[40];
-    printf("%s: %" PRIu64 " writes, %" PRIu64 " bytes, unique id %s\n", out, m->writes, m->bytes,
-           hv_guid_format(&uid, 1, g));
+    char g[40], a[40], b[40];
+    if (json) {
+        struct json j;
+        json_init(&j, stdout);
+        json_obj_begin(&j, NULL);
+        json_str(&j, "action", "make");
+        json_str(&j, "file", out);
+        json_u64(&j, "writes", m->writes);
+        json_u64(&j, "bytes", m->bytes);
+        json_str(&j, "unique_id", hv_guid_format(&uid, 1, g));
+        json_obj_end(&j);
+        json_end(&j);
+        return EXIT_OK;
+    }
+    printf("%s: %s, %s, unique id %s\n", out, cli_plural(m->writes, "write", "writes", a, sizeof a),
+           cli_plural(m->bytes, "byte", "bytes", b, sizeof b), hv_guid_format(&uid, 1, g));
     return EXIT_OK;
 }
 
@@ -202,85 +263,101 @@ struct make_args {
     struct hrl_writer_opts wo;
     uint64_t max_write;
     int64_t unix_time;
-    int vhd2_given;
+    int vhd2_given, json, force_raw;
     struct chain_opts chain;
 };
 
-/* parse_opt/parse_args results besides exit statuses. */
-enum { OPT_TAKEN = -1, OPT_HELP_SHOWN = -2 };
+/* parse_args result besides exit statuses. */
+enum { OPT_HELP_SHOWN = -2 };
 
-/* Parses one option into *a: OPT_TAKEN, OPT_HELP_SHOWN or an exit status. */
+/* Parses one option into *a. @return 0 or an exit status. */
 static int parse_opt(int c, const char *arg, struct make_args *a)
 {
     uint64_t v;
     int r = chain_opt(&a->chain, c, arg);
     if (r)
-        return r > 0 ? OPT_TAKEN : cli_usage("make", SYNOPSIS, "bad --map or --search-path value");
+        return r > 0 ? 0 : EXIT_ERROR;
     switch (c) {
-    case O_FROM: a->from = arg; return OPT_TAKEN;
-    case O_TO: a->to = arg; return OPT_TAKEN;
-    case O_WRITES: a->writes = arg; return OPT_TAKEN;
-    case 'o': a->out = arg; return OPT_TAKEN;
+    case O_FROM: a->from = arg; return 0;
+    case O_TO: a->to = arg; return 0;
+    case O_WRITES: a->writes = arg; return 0;
+    case 'o': a->out = arg; return 0;
+    case 'j': a->json = 1, cli_set_json(1); return 0;
+    case OPT_FORMAT:
+        if (strcmp(arg, "raw"))
+            return cli_bad("--format: only 'raw' can be forced ('%s' given)", arg);
+        a->force_raw = 1;
+        return 0;
     case O_MS:
-        if (hrl_parse_u64(arg, &v) || v < 64 || v % 32 || v > (16u << 20))
-            return cli_usage("make", SYNOPSIS, "--metadata-size: a multiple of 32 from 64 to 16M");
+        if (cli_size_arg("metadata-size", arg, &v))
+            return EXIT_ERROR;
+        if (v < 64 || v % 32 || v > (16u << 20))
+            return cli_bad("--metadata-size: %s is not a multiple of 32 from 64 to 16M (e.g. 4096)", arg);
         a->wo.metadata_size = (uint32_t)v;
-        return OPT_TAKEN;
-    case O_NODC: a->wo.no_data_checksum = 1; return OPT_TAKEN;
-    case O_EMPTY: a->wo.empty_first_block = 1; return OPT_TAKEN;
+        return 0;
+    case O_NODC: a->wo.no_data_checksum = 1; return 0;
+    case O_EMPTY: a->wo.empty_first_block = 1; return 0;
     case O_UID:
-        if (parse_guid(arg, &a->wo.unique_id))
-            return cli_usage("make", SYNOPSIS, "--unique-id: bad GUID '%s'", arg);
-        return OPT_TAKEN;
     case O_PREV:
-        if (parse_guid(arg, &a->wo.previous_unique_id))
-            return cli_usage("make", SYNOPSIS, "--previous: bad GUID '%s'", arg);
-        return OPT_TAKEN;
-    case O_VHD2:
-        if (parse_guid(arg, &a->wo.vhd2_guid))
-            return cli_usage("make", SYNOPSIS, "--vhd2-guid: bad GUID '%s'", arg);
-        a->vhd2_given = 1;
-        return OPT_TAKEN;
-    case O_TIME:
-        if (hrl_parse_u64(arg, &v) || v <= HRL_EPOCH_UNIX || v - HRL_EPOCH_UNIX > UINT32_MAX)
-            return cli_usage("make", SYNOPSIS, "--time: Unix seconds after 2000 expected");
-        a->unix_time = (int64_t)v;
-        return OPT_TAKEN;
-    case O_MAXW:
-        if (hrl_parse_u64(arg, &v) || v < 512 || v > (1u << 30))
-            return cli_usage("make", SYNOPSIS, "--max-write: 512 to 1G");
-        a->max_write = v;
-        return OPT_TAKEN;
-    case 'h': cli_help(SYNOPSIS, DETAILS); return OPT_HELP_SHOWN;
-    default: return cli_usage("make", SYNOPSIS, "unknown option");
+    case O_VHD2: {
+        struct hv_guid *g = c == O_UID ? &a->wo.unique_id : c == O_PREV ? &a->wo.previous_unique_id
+                                                                         : &a->wo.vhd2_guid;
+        if (parse_guid(arg, g))
+            return cli_bad("--%s: '%s' is not a GUID; e.g. {3f2504e0-4f89-11d3-9a0c-0305e82c3301}, "
+                           "without braces, or 32 hex digits",
+                           c == O_UID ? "unique-id" : c == O_PREV ? "previous" : "vhd2-guid", arg);
+        a->vhd2_given |= c == O_VHD2;
+        return 0;
     }
+    case O_TIME: {
+        int64_t t;
+        /* Bare digits stay Unix seconds, as earlier versions took them. */
+        if (strspn(arg, "0123456789") == strlen(arg) && *arg && strlen(arg) < 12) {
+            char at[16];
+            snprintf(at, sizeof at, "@%s", arg);
+            r = cli_parse_time(at, &t);
+        } else {
+            r = cli_parse_time(arg, &t);
+        }
+        if (r || t <= HRL_EPOCH_UNIX || t - HRL_EPOCH_UNIX > UINT32_MAX)
+            return cli_bad("--time: '%s' is not a time after 2000; e.g. 2026-11-27T10:00:00Z, "
+                           "2026-11-27T11:00:00+01:00 or @1795600800",
+                           arg);
+        a->unix_time = t;
+        return 0;
+    }
+    case O_MAXW:
+        if (cli_size_arg("max-write", arg, &v))
+            return EXIT_ERROR;
+        if (v < 512 || v > (1u << 30) || v % 512)
+            return cli_bad("--max-write: %s is not a multiple of 512 from 512 to 1G (e.g. 1M)", arg);
+        a->max_write = v;
+        return 0;
+    }
+    return 0;
 }
 
 static int parse_args(int argc, char **argv, struct make_args *a)
 {
-    static const struct option opts[] = {
-        { "from", required_argument, 0, O_FROM }, { "to", required_argument, 0, O_TO },
-        { "writes", required_argument, 0, O_WRITES }, { "output", required_argument, 0, 'o' },
-        { "metadata-size", required_argument, 0, O_MS },
-        { "no-data-checksum", no_argument, 0, O_NODC },
-        { "empty-first-block", no_argument, 0, O_EMPTY },
-        { "unique-id", required_argument, 0, O_UID }, { "previous", required_argument, 0, O_PREV },
-        { "vhd2-guid", required_argument, 0, O_VHD2 }, { "time", required_argument, 0, O_TIME },
-        { "max-write", required_argument, 0, O_MAXW }, CHAIN_LONGOPTS,
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
-    };
-    int c, rc;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1)
-        if ((rc = parse_opt(c, optarg, a)) != OPT_TAKEN)
+    int rc;
+    struct cli_args ar;
+    cli_args_init(&ar, &spec_make, argc, argv);
+    for (int c; (c = cli_next(&ar)) != CLI_END;) {
+        if (c == CLI_STOP)
+            return ar.status == EXIT_OK ? OPT_HELP_SHOWN : ar.status;
+        if ((rc = parse_opt(c, ar.arg, a)) != 0)
             return rc;
+    }
     if (optind != argc)
-        return cli_usage("make", SYNOPSIS, "unexpected argument '%s'", argv[optind]);
+        return cli_bad("unexpected argument '%s' (the output is given with -o OUT)", argv[optind]);
     if (!a->out)
-        return cli_usage("make", SYNOPSIS, "-o OUT is required");
+        return cli_bad("-o OUT, the log to create, is needed");
     if (!!a->writes == !!(a->from || a->to) || (!a->writes && !(a->from && a->to)))
-        return cli_usage("make", SYNOPSIS, "give either --from and --to, or --writes");
+        return cli_bad("give either --from OLD and --to NEW, or --writes LIST");
+    if (a->writes && a->force_raw)
+        return cli_bad("--format raw is for --from and --to");
     if (access(a->out, F_OK) == 0)
-        return cli_errorf("'%s': file exists", a->out);
+        return cli_bad("'%s' exists; give the name of a new file", a->out);
     return EXIT_OK;
 }
 
@@ -290,14 +367,14 @@ int cmd_make(int argc, char **argv)
     chain_opts_init(&a.chain);
     struct images im = { 0 };
     int rc = parse_args(argc, argv, &a);
-    if (rc == EXIT_OK && !a.writes && (rc = open_images(a.from, a.to, &a.chain, &im)) == EXIT_OK &&
+    if (rc == EXIT_OK && !a.writes && (rc = open_images(a.from, a.to, &a.chain, a.force_raw, &im)) == EXIT_OK &&
         !a.vhd2_given)
         default_vhd2_guid(im.old, &a.wo);
     if (rc == EXIT_OK) {
         struct mk m = { 0 };
         m.time = a.unix_time > 0 ? (uint32_t)(a.unix_time - HRL_EPOCH_UNIX) : hrl_time_now();
         a.wo.created = a.unix_time > 0 ? m.time : 0;
-        rc = write_log(a.out, &a.wo, &m, &im, a.writes, a.max_write);
+        rc = write_log(a.out, &a.wo, &m, &im, a.writes, a.max_write, a.json);
     }
     close_images(&im);
     chain_opts_free(&a.chain);

@@ -1,7 +1,6 @@
 /* hrl_points.c: `hrl points`: the recovery points a base and its logs give:
  * index, log, UniqueId, time range, entries, bytes, verdict. Exit 0 every
  * point sound, 1 some point unusable, 2 usage or I/O error. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,12 +10,28 @@
 #include "svg_render.h"
 #include "util.h"
 
-#define SYNOPSIS "points [--json] [--svg OUT] --base BASE [--ignore-guid] [--search-path DIR] [--map WIN=LOCAL] LOG..."
-#define DETAILS                                                                                  \
-    "Point 0 is BASE; point k is BASE with logs 1..k applied (chain order from the headers).\n" \
-    "For each point: the log's file and UniqueId, its first and last entry times, entries,\n"   \
-    "bytes of log data, distinct disk bytes it changes, and a verdict: ok, problems (this\n"    \
-    "log failed verification; details on stderr) or unusable (an earlier log failed).\n"
+static const struct cli_opt opts[] = {
+    { "base", 'b', "BASE", "the VHDX (or the child of a chain) the first log applies to; opened read-only" },
+    { "ignore-guid", 'g', NULL, "do not require the first log's Vhd2DataWriteGuid to equal BASE's DataWriteGuid" },
+    CLI_OPT_JSON,
+    { "svg", OPT_SVG, "OUT", "draw the points (one lane per log, verdicts, changed bytes) as a self-contained SVG" },
+    CLI_OPT_CHAIN,
+    CLI_OPT_END,
+};
+static const struct cli_example examples[] = {
+    { "hrl points --base base.vhdx logs/", "every recovery point: its log, times, size and verdict" },
+    { "hrl points --json --base base.vhdx HRL_0001.hrl HRL_0002.hrl", "the same as JSON" },
+    { 0, 0 },
+};
+const struct cli_spec spec_points = {
+    "points", "--base BASE [options] LOG...", "list the recovery points of a base and its logs",
+    "Point 0 is BASE; point k is BASE with logs 1..k applied (chain order from the headers). LOG "
+    "arguments are .hrl or .hrl.gz files or directories of them. For each point: the log's file and "
+    "UniqueId, its first and last entry times, entries, bytes of log data, distinct disk bytes it "
+    "changes, and a verdict: ok, problems (this log failed verification; details on standard error) or "
+    "unusable (an earlier log failed).",
+    opts, examples,
+};
 
 static const char *verdict(const hrl_set *set, size_t k)
 {
@@ -29,34 +44,27 @@ static const char *verdict(const hrl_set *set, size_t k)
 /* The body; cmd_points owns the chain options so every return path frees them. */
 static int points_main(int argc, char **argv, struct chain_opts *chain)
 {
-    static const struct option opts[] = {
-        { "base", required_argument, 0, 'b' },       { "json", no_argument, 0, 'j' },
-        { "ignore-guid", no_argument, 0, 'g' },      CHAIN_LONGOPTS,
-        { "svg", required_argument, 0, 's' },
-                { "help", no_argument, 0, 'h' },
-        { 0, 0, 0, 0 },
-    };
     const char *base_path = NULL, *svg = NULL;
-    int json = 0, ignore_guid = 0, c;
-    while ((c = getopt_long(argc, argv, "b:jgh", opts, NULL)) != -1) {
-        int r = chain_opt(chain, c, optarg);
+    int json = 0, ignore_guid = 0;
+    struct cli_args a;
+    cli_args_init(&a, &spec_points, argc, argv);
+    for (int c; (c = cli_next(&a)) != CLI_END;) {
+        int r = c == CLI_STOP ? -1 : chain_opt(chain, c, a.arg);
         if (r < 0)
-            return cli_usage("points", SYNOPSIS, "bad --map or --search-path value");
+            return c == CLI_STOP ? a.status : EXIT_ERROR;
         if (r > 0)
             continue;
         switch (c) {
-        case 'b': base_path = optarg; break;
-        case 'j': json = 1; break;
+        case 'b': base_path = a.arg; break;
+        case 'j': json = 1, cli_set_json(1); break;
         case 'g': ignore_guid = 1; break;
-        case 's': svg = optarg; break;
-        case 'h': return cli_help(SYNOPSIS, DETAILS);
-        default: return cli_usage("points", SYNOPSIS, "unknown option");
+        case OPT_SVG: svg = a.arg; break;
         }
     }
     if (!base_path)
-        return cli_usage("points", SYNOPSIS, "--base is required");
+        return cli_bad("--base BASE is needed (the VHDX the first log applies to)");
     if (optind >= argc)
-        return cli_usage("points", SYNOPSIS, "LOG expected");
+        return cli_bad("a LOG (file or directory) is needed");
     struct ps_logs logs;
     struct ps_base base;
     int rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), base_path, &chain->o, &logs, &base);
@@ -77,6 +85,17 @@ static int points_main(int argc, char **argv, struct chain_opts *chain)
         json_u64(&j, "virtual_size", base.desc.virtual_size);
         json_str(&j, "data_write_guid", hv_guid_format(&base.desc.data_write_guid, 1, g));
         json_arr_begin(&j, "points");
+        /* Point 0 is the base itself, listed like every other point. */
+        json_obj_begin(&j, NULL);
+        json_u64(&j, "point", 0);
+        json_str(&j, "file", base_path);
+        json_null(&j, "unique_id");
+        json_u64(&j, "entries", 0);
+        json_u64(&j, "log_bytes", 0);
+        json_u64(&j, "changed_bytes", 0);
+        json_u64(&j, "problem_count", 0);
+        json_str(&j, "verdict", "ok");
+        json_obj_end(&j);
     } else {
         printf("%-5s %-38s %-20s %-20s %9s %10s %10s  %s\n", "point", "log UniqueId", "first write",
                "last write", "entries", "log data", "changed", "verdict / file");
@@ -112,7 +131,7 @@ static int points_main(int argc, char **argv, struct chain_opts *chain)
             json_u64(&j, "entries", L->nwrites);
             json_u64(&j, "log_bytes", bytes);
             json_u64(&j, "changed_bytes", changed);
-            json_u64(&j, "problems", L->problems);
+            json_u64(&j, "problem_count", L->problems);
             json_str(&j, "verdict", verdict(set, k));
             json_obj_end(&j);
         } else {
@@ -124,7 +143,7 @@ static int points_main(int argc, char **argv, struct chain_opts *chain)
     if (json) {
         json_arr_end(&j);
         json_u64(&j, "usable", hrl_set_usable(set));
-        json_u64(&j, "problems", hrl_set_problems(set));
+        json_u64(&j, "problem_count", hrl_set_problems(set));
         json_obj_end(&j);
         json_end(&j);
     }

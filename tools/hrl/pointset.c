@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "util.h"
+#include "vhdx_probe.h"
 
 static int ends_with(const char *s, const char *suf)
 {
@@ -41,27 +42,56 @@ static int push(struct ps_logs *l, size_t *cap, char *p)
     return 0;
 }
 
-int ps_logs_expand(char **args, size_t nargs, struct ps_logs *out)
+/* "x.hrl" and "x.hrl.gz" side by side are one log: the plain file is used. */
+static int shadowed(DIR *d, const char *dir, const char *name)
+{
+    (void)d;
+    size_t n = strlen(name);
+    if (n < 8 || strcmp(name + n - 3, ".gz"))
+        return 0;
+    char p[4096];
+    int w = snprintf(p, sizeof p, "%s/%.*s", dir, (int)(n - 3), name);
+    if (w < 0 || (size_t)w >= sizeof p)
+        return 0;
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int ps_logs_expand(char **args, size_t nargs, int probe, struct ps_logs *out)
 {
     memset(out, 0, sizeof *out);
     size_t cap = 0;
     for (size_t i = 0; i < nargs; i++) {
         struct stat st;
         if (stat(args[i], &st) != 0) {
-            cli_errorf("'%s': %s", args[i], strerror(errno));
+            int e = errno;
             ps_logs_free(out);
-            return EXIT_ERROR;
+            return cli_errorf("'%s': %s", args[i], e == ENOENT ? "no such file or directory" : strerror(e));
         }
         if (!S_ISDIR(st.st_mode)) {
+            struct hv_err e;
+            hv_err_clear(&e);
+            struct vhdx_probe_result pr;
+            if (probe && vhdx_probe_expect(args[i], (1u << VHDX_KIND_HRL) | (1u << VHDX_KIND_GZIP), &pr, &e) != 0) {
+                ps_logs_free(out);
+                if (pr.kind == VHDX_KIND_RAW && e.code == HV_FORMAT)
+                    snprintf(e.msg, sizeof e.msg, "is not a replica log (no 'msctlog' header cookie at offset 0)");
+                return cli_error(&e);
+            }
             if (push(out, &cap, strdup(args[i])) != 0)
                 goto nomem;
             continue;
         }
-        DIR *d = opendir(args[i]);
+        /* "logs/" and "logs" name the same files: no doubled slash in messages. */
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", args[i]);
+        for (size_t l = strlen(dir); l > 1 && dir[l - 1] == '/'; l--)
+            dir[l - 1] = 0;
+        DIR *d = opendir(dir);
         if (!d) {
-            cli_errorf("'%s': %s", args[i], strerror(errno));
+            int e = errno;
             ps_logs_free(out);
-            return EXIT_ERROR;
+            return cli_errorf("'%s': %s", args[i], strerror(e));
         }
         size_t first = out->n;
         struct dirent *de;
@@ -69,19 +99,20 @@ int ps_logs_expand(char **args, size_t nargs, struct ps_logs *out)
             if (de->d_name[0] == '.' || !(ends_with(de->d_name, ".hrl") || ends_with(de->d_name, ".hrl.gz") ||
                                           ends_with(de->d_name, ".HRL")))
                 continue;
+            if (shadowed(d, dir, de->d_name))
+                continue;
             char *p;
-            if (asprintf(&p, "%s/%s", args[i], de->d_name) < 0 || push(out, &cap, p) != 0) {
+            if (asprintf(&p, "%s/%s", strcmp(dir, "/") ? dir : "", de->d_name) < 0 || push(out, &cap, p) != 0) {
                 closedir(d);
                 goto nomem;
             }
         }
         closedir(d);
-        qsort(out->paths + first, out->n - first, sizeof *out->paths, str_cmp);
-        if (out->n == first) {
-            cli_errorf("'%s': no .hrl or .hrl.gz files in this directory", args[i]);
+        if (out->n == first) { /* refused before sorting nothing */
             ps_logs_free(out);
-            return EXIT_ERROR;
+            return cli_errorf("'%s': no .hrl or .hrl.gz files in this directory", args[i]);
         }
+        qsort(out->paths + first, out->n - first, sizeof *out->paths, str_cmp);
     }
     return 0;
 nomem:
@@ -102,10 +133,12 @@ int ps_base_open(const char *path, const struct vhdx_open_opts *o, struct ps_bas
     memset(b, 0, sizeof *b);
     struct hv_err e;
     hv_err_clear(&e);
+    struct vhdx_probe_result pr;
+    if (vhdx_probe_expect(path, 1u << VHDX_KIND_VHDX, &pr, &e) != 0)
+        return cli_error(&e);
     if (vhdx_open(path, o, &b->img, &e) != 0) {
         hv_err_file(&e, path);
-        cli_error(&e);
-        return hrl_exit_for(e.code);
+        return cli_error(&e);
     }
     struct vhdx_info info;
     vhdx_get_info(b->img, &info);
@@ -126,7 +159,7 @@ void ps_base_close(struct ps_base *b)
 int ps_logs_base_open(char **args, size_t nargs, const char *base_path, const struct vhdx_open_opts *o,
                       struct ps_logs *logs, struct ps_base *base)
 {
-    int rc = ps_logs_expand(args, nargs, logs);
+    int rc = ps_logs_expand(args, nargs, 1, logs);
     if (rc)
         return rc;
     if ((rc = ps_base_open(base_path, o, base)) != 0)
@@ -176,33 +209,14 @@ int ps_set_open(const struct ps_logs *logs, const struct hrl_base *base, int ign
     struct hv_err e;
     hv_err_clear(&e);
     struct hrl_set_opts o = { ignore_guid, ps_plist_cb, pl };
-    if (hrl_set_open((const char *const *)logs->paths, logs->n, base, &o, out, &e) != 0) {
-        cli_error(&e);
-        return EXIT_ERROR;
-    }
+    if (hrl_set_open((const char *const *)logs->paths, logs->n, base, &o, out, &e) != 0)
+        return cli_error(&e);
     return 0;
 }
 
 int ps_parse_time(const char *s, int64_t *t)
 {
-    if (s[0] == '@') {
-        char *end;
-        errno = 0;
-        long long v = strtoll(s + 1, &end, 10);
-        if (errno || end == s + 1 || *end)
-            return -1;
-        *t = v;
-        return 0;
-    }
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!end)
-        end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
-    if (!end || (*end && strcmp(end, "Z")))
-        return -1;
-    *t = (int64_t)timegm(&tm);
-    return 0;
+    return cli_parse_time(s, t);
 }
 
 int ps_select_point(const hrl_set *set, const struct ps_select *sel, size_t *point)
@@ -210,22 +224,23 @@ int ps_select_point(const hrl_set *set, const struct ps_select *sel, size_t *poi
     size_t n = hrl_set_count(set);
     int given = !!sel->point + !!sel->until + !!sel->log;
     if (given > 1)
-        return cli_errorf("give only one of --point, --until and --log");
+        return cli_bad("give only one of --point, --until and --log");
     if (sel->point) {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(sel->point, &end, 10);
-        if (errno || end == sel->point || *end)
-            return cli_errorf("--point: '%s' is not a number", sel->point);
+        uint64_t v;
+        if (cli_u64_arg("point", sel->point, UINT32_MAX, &v))
+            return EXIT_ERROR;
         if (v > n)
-            return cli_errorf("--point %llu: the logs give points 0..%zu", v, n);
+            return cli_bad("--point %" PRIu64 ": the logs give points 0 (the base) to %zu; 'hrl points' lists them",
+                           v, n);
         *point = (size_t)v;
         return 0;
     }
     if (sel->until) {
         int64_t t;
         if (ps_parse_time(sel->until, &t) != 0)
-            return cli_errorf("--until: '%s' is not a time (2026-01-31T12:00:00Z or @UNIX)", sel->until);
+            return cli_bad("--until: '%s' is not a time; e.g. 2026-01-31T12:00:00Z, 2026-01-31T13:00:00+01:00 or "
+                           "@1769860800",
+                           sel->until);
         size_t k = 0;
         while (k < n && (int64_t)hrl_set_log_end_time(set, k) + HRL_EPOCH_UNIX <= t)
             k++;
@@ -234,8 +249,8 @@ int ps_select_point(const hrl_set *set, const struct ps_select *sel, size_t *poi
     }
     if (sel->log) {
         struct hv_guid g;
-        if (hv_guid_parse(sel->log, strlen(sel->log), &g) != 0)
-            return cli_errorf("--log: '%s' is not a GUID", sel->log);
+        if (cli_parse_guid(sel->log, &g) != 0)
+            return cli_bad("--log: '%s' is not a GUID; e.g. {3f2504e0-4f89-11d3-9a0c-0305e82c3301}", sel->log);
         for (size_t k = 0; k < n; k++) {
             const struct hrl_set_log *L = hrl_set_log_at(set, k);
             if (L->log && hv_guid_eq(&L->info.hdr.unique_id, &g)) {
@@ -243,7 +258,7 @@ int ps_select_point(const hrl_set *set, const struct ps_select *sel, size_t *poi
                 return 0;
             }
         }
-        return cli_errorf("--log: no log with UniqueId %s among the logs given", sel->log);
+        return cli_bad("--log: no log with UniqueId %s among the logs given; 'hrl points' lists them", sel->log);
     }
     *point = n;
     return 0;
@@ -252,12 +267,27 @@ int ps_select_point(const hrl_set *set, const struct ps_select *sel, size_t *poi
 int ps_select_sound_point(const hrl_set *set, const struct ps_plist *pl, const struct ps_select *sel,
                           const char *verb, const char *note, size_t *point)
 {
-    if (hrl_set_problems(set)) {
-        cli_errorf("refusing to %s: %zu problem%s in the logs (listed above); %s", verb, pl->n,
-                   pl->n == 1 ? "" : "s", note);
-        return EXIT_PROBLEMS;
+    char pb[32];
+    if (!hrl_set_problems(set))
+        return ps_select_point(set, sel, point);
+    /* A point made only of sound logs can still be written: the damaged
+     * logs after it are not used. Without a selector, "the last point" is
+     * ambiguous, so the damaged set is refused. */
+    size_t usable = hrl_set_usable(set);
+    if (sel->point || sel->until || sel->log) {
+        int rc = ps_select_point(set, sel, point);
+        if (rc)
+            return rc;
+        if (*point <= usable) {
+            fprintf(stderr, "%s: warning: %s in logs after point %zu (listed above); they are not used\n",
+                    cli_prog(), cli_plural(pl->n, "problem", "problems", pb, sizeof pb), usable);
+            return 0;
+        }
     }
-    return ps_select_point(set, sel, point);
+    cli_errorf("refusing to %s: %s in the logs (listed above); %s%s", verb,
+               cli_plural(pl->n, "problem", "problems", pb, sizeof pb), note,
+               usable ? "; points up to the last sound one can be chosen with --point" : "");
+    return EXIT_PROBLEMS;
 }
 
 static void progress_cb(void *ctx, uint64_t done, uint64_t total)

@@ -20,8 +20,10 @@ struct ps_logs {
     char **paths;
     size_t n;
 };
-/* @return 0, or an exit status after printing the error. */
-int ps_logs_expand(char **args, size_t nargs, struct ps_logs *out);
+/* `probe`: refuse a file argument that is not a log (the recovery-point
+ * commands); verify and timeline report such a file among the others.
+ * @return 0, or an exit status after printing the error. */
+int ps_logs_expand(char **args, size_t nargs, int probe, struct ps_logs *out);
 void ps_logs_free(struct ps_logs *l);
 
 /* The base: an open VHDX chain and what the logs are checked against. */

@@ -2,7 +2,9 @@
  * a new VHDX, differencing over the base or flattened. Every log is verified
  * before anything is written. Exit 0 restored, 1 the logs or base have
  * problems (nothing written), 2 usage or I/O error (nothing left at OUT). */
-#include <getopt.h>
+#include <unistd.h>
+
+#include "vhdx_write.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,69 +13,83 @@
 #include "pointset.h"
 #include "util.h"
 
-#define SYNOPSIS                                                                              \
-    "restore --base BASE --out OUT [--point N | --until TIME | --log UNIQUEID] [--flatten]\n" \
-    "        [--ignore-guid] [--search-path DIR] [--map WIN=LOCAL] [--json] LOG..."
-#define DETAILS                                                                                \
-    "Recovery point k is BASE with logs 1..k of the chain applied; without a selector the\n"  \
-    "last point is written. LOG arguments are .hrl / .hrl.gz files or directories of them;\n" \
-    "their order comes from UniqueId/PreviousUniqueId.\n"                                      \
-    "Before writing, every log is verified completely: checksums and structure, one\n"        \
-    "unbroken chain, the first log's Vhd2DataWriteGuid equal to BASE's DataWriteGuid and\n"   \
-    "the same in every log, every entry inside the disk and sector aligned. Any problem\n"    \
-    "refuses the restore (exit 1) and nothing is written.\n"                                  \
-    "  --base BASE       the VHDX the first log applies to (opened read-only)\n"              \
-    "  --out OUT         new VHDX; must not exist; written under a temporary name\n"          \
-    "  --point N         recovery point N (0 = the base)\n"                                   \
-    "  --until TIME      the last point whose log ends at or before TIME\n"                   \
-    "                    (2026-01-31T12:00:00Z, UTC, or @UNIXTIME)\n"                          \
-    "  --log UNIQUEID    the point ending with that log\n"                                    \
-    "  --flatten         standalone dynamic VHDX (base + logs) instead of a differencing\n"   \
-    "                    child whose parent is BASE\n"                                        \
-    "  --ignore-guid     apply even if Vhd2DataWriteGuid does not match\n"                    \
-    "  --search-path DIR, --map WIN=LOCAL   find BASE's own parents (as 'vhdx cat')\n"        \
-    "  --[no-]progress   progress on stderr (default: when stderr is a terminal)\n"
+enum { O_WIN = 0x2001 };
+static const struct cli_opt opts[] = {
+    { "base", 'b', "BASE", "the VHDX (or the child of a chain) the first log applies to; opened read-only" },
+    { "out", 'o', "OUT", "the new VHDX; must not exist; written under a temporary name" },
+    CLI_OPT_POINT,
+    CLI_OPT_UNTIL,
+    CLI_OPT_LOG,
+    { "flatten", 'f', NULL, "a standalone dynamic VHDX (base + logs) instead of a differencing child whose "
+                            "parent is BASE" },
+    { "parent-win-path", O_WIN, "PATH", "differencing output: also record PATH (e.g. 'D:\\VMs\\base.vhdx') as "
+                                        "the parent's Windows path" },
+    { "ignore-guid", 'g', NULL, "do not require the first log's Vhd2DataWriteGuid to equal BASE's DataWriteGuid" },
+    CLI_OPT_CHAIN,
+    CLI_OPT_JSON,
+    CLI_OPT_PROGRESS,
+    CLI_OPT_END,
+};
+static const struct cli_example examples[] = {
+    { "hrl restore --base base.vhdx --out last.avhdx logs/",
+      "the last recovery point as a differencing child of base.vhdx" },
+    { "hrl restore --base base.vhdx --out noon.vhdx --until 2026-11-27T12:00:00+01:00 --flatten logs/",
+      "the state at noon (Paris time) as a standalone VHDX" },
+    { "hrl restore --base base.vhdx --out p1.avhdx --point 1 logs/ && vhdx digest p1.avhdx",
+      "point 1, then its tree digest for comparison with 'hrl verify --digest'" },
+    { 0, 0 },
+};
+const struct cli_spec spec_restore = {
+    "restore", "--base BASE --out OUT [options] LOG...",
+    "write a recovery point to a new VHDX (differencing or flat)",
+    "Recovery point k is BASE with logs 1..k of the chain applied; without a selector the last point is "
+    "written. LOG arguments are .hrl or .hrl.gz files or directories of them; their order comes from "
+    "UniqueId/PreviousUniqueId.\n\n"
+    "Before writing, every log is verified completely: checksums and structure, one unbroken chain, the "
+    "first log's Vhd2DataWriteGuid equal to BASE's DataWriteGuid and the same in every log, every entry "
+    "inside the disk and sector aligned. A problem in a log the chosen point needs refuses the restore "
+    "(exit 1) and nothing is written; damaged logs after it are reported and not used.",
+    opts, examples,
+};
 
 /* The body; cmd_restore owns the chain options so every return path frees them. */
 static int restore_main(int argc, char **argv, struct chain_opts *chain)
 {
-    static const struct option opts[] = {
-        { "base", required_argument, 0, 'b' },   { "out", required_argument, 0, 'o' },
-        { "point", required_argument, 0, 'p' },  { "until", required_argument, 0, 'u' },
-        { "log", required_argument, 0, 'l' },    { "flatten", no_argument, 0, 'f' },
-        { "ignore-guid", no_argument, 0, 'g' },  CHAIN_LONGOPTS,
-            { "json", no_argument, 0, 'j' },
-        PROGRESS_LONGOPTS,
-        { "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
-    };
-    const char *base_path = NULL, *out = NULL;
+    const char *base_path = NULL, *out = NULL, *win = NULL;
     struct ps_select sel = { 0 };
-    int flatten = 0, ignore_guid = 0, json = 0, force_progress = -1, c;
-    while ((c = getopt_long(argc, argv, "b:o:p:u:l:fgjh", opts, NULL)) != -1) {
-        int r = chain_opt(chain, c, optarg);
+    int flatten = 0, ignore_guid = 0, json = 0, force_progress = -1;
+    struct cli_args a;
+    cli_args_init(&a, &spec_restore, argc, argv);
+    for (int c; (c = cli_next(&a)) != CLI_END;) {
+        int r = c == CLI_STOP ? -1 : chain_opt(chain, c, a.arg);
         if (r < 0)
-            return cli_usage("restore", SYNOPSIS, "bad --map or --search-path value");
-        if (r > 0)
-            continue;
-        if (progress_opt(c, &force_progress))
+            return c == CLI_STOP ? a.status : EXIT_ERROR;
+        if (r > 0 || progress_opt(c, &force_progress))
             continue;
         switch (c) {
-        case 'b': base_path = optarg; break;
-        case 'o': out = optarg; break;
-        case 'p': sel.point = optarg; break;
-        case 'u': sel.until = optarg; break;
-        case 'l': sel.log = optarg; break;
+        case 'b': base_path = a.arg; break;
+        case 'o': out = a.arg; break;
+        case 'p': sel.point = a.arg; break;
+        case 'u': sel.until = a.arg; break;
+        case 'l': sel.log = a.arg; break;
         case 'f': flatten = 1; break;
+        case O_WIN: win = a.arg; break;
         case 'g': ignore_guid = 1; break;
-        case 'j': json = 1; break;
-        case 'h': return cli_help(SYNOPSIS, DETAILS);
-        default: return cli_usage("restore", SYNOPSIS, "unknown option");
+        case 'j': json = 1, cli_set_json(1); break;
         }
     }
     if (!base_path || !out)
-        return cli_usage("restore", SYNOPSIS, "--base and --out are required");
+        return cli_bad("--base BASE and --out OUT are needed");
     if (optind >= argc)
-        return cli_usage("restore", SYNOPSIS, "LOG expected");
+        return cli_bad("a LOG (file or directory) is needed");
+    if (flatten && win)
+        return cli_bad("--parent-win-path is for a differencing output; --flatten makes a standalone file");
+    if (!!sel.point + !!sel.until + !!sel.log > 1)
+        return cli_bad("give only one of --point, --until and --log");
+    if (check_out_name("--out ", out, 0))
+        return EXIT_ERROR;
+    if (access(out, F_OK) == 0)
+        return cli_bad("--out '%s' exists; give the name of a new file", out);
 
     struct ps_logs logs;
     struct ps_base base;
@@ -89,6 +105,7 @@ static int restore_main(int argc, char **argv, struct chain_opts *chain)
         goto out;
 
     struct ps_progress pp;
+    cli_cleanup_on_signal(out);
     ps_progress_start(&pp, "restore", force_progress);
     struct hrl_restore_stats st;
     struct hv_err e;
@@ -96,17 +113,23 @@ static int restore_main(int argc, char **argv, struct chain_opts *chain)
     int r = hrl_restore(base.img, base_path, set, point, out, flatten ? HRL_RESTORE_FLATTEN : 0, &pp.hp,
                         &st, &e);
     ps_progress_stop(&pp);
+    if (r == 0 && win && vhdx_relink(out, base_path, win, 0, &e) != 0) {
+        hv_err_file(&e, out);
+        rc = cli_error(&e);
+        goto out;
+    }
     if (r != 0) {
-        cli_error(&e);
-        rc = e.code == HV_CORRUPT ? EXIT_PROBLEMS : EXIT_ERROR;
+        rc = cli_error_out(&e, out);
         goto out;
     }
     if (json) {
         struct json j;
         json_init(&j, stdout);
         json_obj_begin(&j, NULL);
-        json_str(&j, "out", out);
+        json_str(&j, "action", "restore");
+        json_str(&j, "file", out);
         json_str(&j, "base", base_path);
+        json_str(&j, "depends_on", flatten ? NULL : base_path);
         json_str(&j, "kind", flatten ? "flattened" : "differencing");
         json_u64(&j, "point", point);
         json_u64(&j, "points", hrl_set_count(set));
@@ -120,12 +143,18 @@ static int restore_main(int argc, char **argv, struct chain_opts *chain)
         json_obj_end(&j);
         json_end(&j);
     } else {
-        char a[32], b[32];
-        printf("%s: point %zu of %zu, %s: %" PRIu64 " entries, %s of log data, %s kept; "
+        char h1[32], h2[32], n1[40];
+        printf("%s: point %zu of %zu, %s: %s, %s of log data, %s kept; "
                "blocks: %" PRIu64 " full, %" PRIu64 " partial, %" PRIu64 " base-only\n",
                out, point, hrl_set_count(set), flatten ? "flattened" : "differencing child of the base",
-               st.entries, cli_human(st.log_bytes, a, sizeof a), cli_human(st.final_bytes, b, sizeof b),
-               st.blocks_full, st.blocks_partial, st.blocks_base);
+               cli_plural(st.entries, "entry", "entries", n1, sizeof n1), cli_human(st.log_bytes, h1, sizeof h1),
+               cli_human(st.final_bytes, h2, sizeof h2), st.blocks_full, st.blocks_partial, st.blocks_base);
+        if (flatten)
+            printf("%s is standalone: it does not need '%s'\n", out, base_path);
+        else
+            printf("%s needs '%s' where it is now and unchanged (a write to it breaks the child); "
+                   "'hrl restore --flatten' makes a standalone file, 'vhdx relink' follows a move\n",
+                   out, base_path);
     }
     rc = EXIT_OK;
 out:

@@ -2,23 +2,35 @@
  * bytes) over one or more logs, and the hottest disk regions by bytes
  * written at 1 MiB granularity. Memory grows with distinct time buckets and
  * distinct regions touched, never with the number of entries. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmds.h"
+#include "pointset.h"
 #include "svg_render.h"
 #include "util.h"
 
-#define SYNOPSIS HRL_SYN_timeline
-#define DETAILS                                                                        \
-    "--per second|minute   bucket size (default second)\n"                            \
-    "--top N               how many of the hottest 1 MiB disk regions to list (10)\n" \
-    "--json                machine-readable output\n"                                  \
-    "--svg OUT             draw a heat map (disk offset by time) as a self-contained SVG\n" \
-    "--base BASE           with --svg: the base VHDX, whose partitions label the picture\n"
+static const struct cli_opt opts[] = {
+    CLI_OPT_JSON,
+    { "per", 'p', "second|minute", "bucket size (default second)" },
+    { "top", 't', "N", "how many of the hottest 1 MiB disk regions to list (default 10, at most 100000)" },
+    { "svg", OPT_SVG, "OUT", "draw a heat map (disk offset by time) as a self-contained SVG" },
+    { "base", 'b', "BASE", "with --svg: the base VHDX, whose partitions label the picture" },
+    CLI_OPT_END,
+};
+static const struct cli_example examples[] = {
+    { "hrl timeline --per minute logs/", "writes per minute over every log in the directory" },
+    { "hrl timeline --top 3 --json HRL_0001.hrl", "the three most written 1 MiB regions, as JSON" },
+    { 0, 0 },
+};
+const struct cli_spec spec_timeline = {
+    "timeline", "[options] LOG...", "writes per second or minute and the hottest regions",
+    "Counts writes and bytes per second or minute over one or more logs (or directories of logs) and lists "
+    "the disk regions written most, at 1 MiB granularity.",
+    opts, examples,
+};
 
 #define REGION_SHIFT 20
 
@@ -122,48 +134,57 @@ static int cmp_region(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+static int run(const struct ps_logs *logs, int json, uint32_t per, uint64_t top);
+
 int cmd_timeline(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "json", no_argument, 0, 'j' }, { "per", required_argument, 0, 'p' },
-        { "top", required_argument, 0, 't' }, { "help", no_argument, 0, 'h' },
-        { "svg", required_argument, 0, 's' },  { "base", required_argument, 0, 'b' }, { 0, 0, 0, 0 },
-    };
+    int json = 0;
     const char *svg = NULL, *svg_base = NULL;
-    int json = 0, c;
     uint32_t per = 1;
     uint64_t top = 10;
-    while ((c = getopt_long(argc, argv, "jp:t:h", opts, NULL)) != -1) {
+    struct cli_args a;
+    cli_args_init(&a, &spec_timeline, argc, argv);
+    for (int c; (c = cli_next(&a)) != CLI_END;) {
         switch (c) {
-        case 'j': json = 1; break;
+        case CLI_STOP: return a.status;
+        case 'j': json = 1, cli_set_json(1); break;
+        case OPT_SVG: svg = a.arg; break;
+        case 'b': svg_base = a.arg; break;
         case 'p':
-            if (!strcmp(optarg, "second"))
+            if (!strcmp(a.arg, "second"))
                 per = 1;
-            else if (!strcmp(optarg, "minute"))
+            else if (!strcmp(a.arg, "minute"))
                 per = 60;
             else
-                return cli_usage("timeline", SYNOPSIS, "--per: second or minute");
+                return cli_bad("--per: '%s' is not 'second' or 'minute'", a.arg);
             break;
         case 't':
-            if (hrl_parse_u64(optarg, &top) || top > 100000)
-                return cli_usage("timeline", SYNOPSIS, "--top: a number up to 100000");
+            if (cli_u64_arg("top", a.arg, 100000, &top))
+                return EXIT_ERROR;
             break;
-        case 's': svg = optarg; break;
-        case 'b': svg_base = optarg; break;
-        case 'h': return cli_help(SYNOPSIS, DETAILS);
-        default: return cli_usage("timeline", SYNOPSIS, "unknown option");
         }
     }
     if (optind >= argc)
-        return cli_usage("timeline", SYNOPSIS, "FILE expected");
-    if (svg)
-        return svg_timeline_cmd(svg, svg_base, argv + optind, (size_t)(argc - optind));
-    if (svg_base)
-        return cli_usage("timeline", SYNOPSIS, "--base goes with --svg");
+        return cli_bad("a LOG (file or directory) is needed");
+    if (svg_base && !svg)
+        return cli_bad("--base goes with --svg");
+    struct ps_logs logs;
+    int st = ps_logs_expand(argv + optind, (size_t)(argc - optind), 0, &logs);
+    if (st)
+        return st;
+    st = svg ? svg_timeline_cmd(svg, svg_base, logs.paths, logs.n) : run(&logs, json, per, top);
+    ps_logs_free(&logs);
+    return st;
+}
+
+static int run(const struct ps_logs *logs, int json, uint32_t per, uint64_t top)
+{
+    char **argv = logs->paths;
+    int argc = (int)logs->n;
     struct tl t = { 0 };
     int worst = EXIT_OK;
     uint64_t total_writes = 0, total_bytes = 0;
-    for (int f = optind; f < argc; f++) {
+    for (int f = 0; f < argc; f++) {
         struct hrl_plist pl;
         hrl_plist_init(&pl, argv[f], 0);
         hrl_log *log;

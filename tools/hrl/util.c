@@ -1,5 +1,6 @@
 /* hrl_util.c: shared helpers of the `hrl` commands (see hrl_util.h). */
 #include "util.h"
+#include "vhdx_probe.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -47,33 +48,27 @@ void hrl_plist_json(struct json *j, const char *key, const struct hrl_plist *pl)
     json_arr_begin(j, key);
     for (size_t i = 0; i < pl->kept; i++) {
         const struct hrl_problem *p = &pl->keep[i];
-        json_obj_begin(j, NULL);
-        json_str(j, "kind", hrl_kind_name(p->kind));
-        json_u64(j, "offset", p->offset);
-        json_str(j, "structure", p->what);
-        json_str(j, "message", p->msg);
-        json_obj_end(j);
+        json_problem(j, "error", hrl_kind_name(p->kind), p->what, pl->file, 1, p->offset, p->msg);
     }
     json_arr_end(j);
 }
 
 int hrl_exit_for(enum hv_code c)
 {
-    switch (c) {
-    case HV_FORMAT:
-    case HV_CORRUPT:
-    case HV_UNSUPPORTED:
-    case HV_MISMATCH:
-        return EXIT_PROBLEMS;
-    default:
-        return EXIT_ERROR;
-    }
+    return cli_exit_for(c);
 }
 
 int hrl_tool_open(const char *path, unsigned flags, struct hrl_plist *pl, hrl_log **log)
 {
     struct hv_err err;
     hv_err_clear(&err);
+    struct vhdx_probe_result pr;
+    if (vhdx_probe_expect(path, (1u << VHDX_KIND_HRL) | (1u << VHDX_KIND_GZIP), &pr, &err) != 0 &&
+        !(flags & HRL_OPEN_SALVAGE && err.code == HV_FORMAT && pr.kind == VHDX_KIND_RAW)) {
+        if (pr.kind == VHDX_KIND_RAW && err.code == HV_FORMAT)
+            snprintf(err.msg, sizeof err.msg, "is not a replica log (no 'msctlog' header cookie at offset 0)");
+        return cli_error(&err);
+    }
     struct hrl_open_opts o = { flags, hrl_plist_cb, pl };
     if (hrl_open(path, &o, log, &err) == 0)
         return 0;
@@ -92,22 +87,22 @@ int hrl_tool_open_file(const char *path, unsigned flags, struct hrl_plist *pl, h
     return rc;
 }
 
-int hrl_json_salvage_args(int argc, char **argv, const char *cmd, const char *syn, const char *details,
-                          int *json, unsigned *flags, int *status)
+int hrl_json_salvage_args(int argc, char **argv, const struct cli_spec *spec, int *json, unsigned *flags,
+                          int *status)
 {
-    static const struct option opts[] = {
-        { "json", no_argument, 0, 'j' }, { "salvage", no_argument, 0, 's' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
-    };
-    int c;
+    struct cli_args a;
     *json = 0;
     *flags = 0;
-    while ((c = getopt_long(argc, argv, "jsh", opts, NULL)) != -1) {
+    cli_args_init(&a, spec, argc, argv);
+    for (int c; (c = cli_next(&a)) != CLI_END;) {
         switch (c) {
-        case 'j': *json = 1; break;
+        case CLI_STOP: *status = a.status; return -1;
+        case 'j': *json = 1, cli_set_json(1); break;
         case 's': *flags |= HRL_OPEN_SALVAGE; break;
-        case 'h': *status = cli_help(syn, details); return -1;
-        default: *status = cli_usage(cmd, syn, "unknown option"); return -1;
+        default:
+            /* verify's table also holds the recovery-point options */
+            *status = cli_bad("--%s needs --base BASE (it checks recovery points of a base image)", a.name);
+            return -1;
         }
     }
     return 0;

@@ -33,10 +33,10 @@ int hrl_tool_open_file(const char *path, unsigned flags, struct hrl_plist *pl, h
 /* Parses `[--json] [--salvage]` (info, verify): *json, *flags (HRL_OPEN_SALVAGE).
  * @return 0 to go on (FILEs from argv[optind]), or -1 with *status the exit
  * status after --help or a usage error was printed. */
-int hrl_json_salvage_args(int argc, char **argv, const char *cmd, const char *syn, const char *details,
-                          int *json, unsigned *flags, int *status);
+int hrl_json_salvage_args(int argc, char **argv, const struct cli_spec *spec, int *json, unsigned *flags,
+                          int *status);
 
-/* Exit status of an hv_code: FORMAT/CORRUPT/UNSUPPORTED/MISMATCH 1, others 2. */
+/* Exit status of an hv_code: cli_exit_for(), the one policy. */
 int hrl_exit_for(enum hv_code c);
 
 /* "2017-02-08T04:13:00Z" for an HRL time (seconds since 2000). */

@@ -1,23 +1,49 @@
 /* hrl_verify.c: `hrl verify`: every checksum (header, metadata headers,
  * entries, payloads) and structural rule of each log; with several logs, also
  * that they form one chain. Exit 0 all sound, 1 any problem, 2 I/O. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmds.h"
+#include "pointset.h"
 #include "util.h"
 
-#define SYNOPSIS HRL_SYN_verify
-#define DETAILS                                                                          \
-    "Checks every header, metadata block, entry and payload checksum and the block\n"   \
-    "layout; each problem is listed with its kind and file offset. Several files must\n" \
-    "form one chain by UniqueId/PreviousUniqueId (gaps, forks, duplicates and logs of\n" \
-    "another disk are problems).\n"                                                     \
-    "  --json      machine-readable output\n"                                           \
-    "  --salvage   recover unclosed or torn logs; report what was recovered and lost\n"
+static const struct cli_opt opts[] = {
+    CLI_OPT_JSON,
+    { "salvage", 's', NULL, "recover unclosed or torn logs; report what was recovered and lost" },
+    { "base", 'b', "BASE", "verify every recovery point of the VHDX (or chain) BASE and LOGs" },
+    { "digest", 'd', NULL, "with --base: also print the tree digest of every point (what 'vhdx digest' "
+                           "prints for the restored point); the base is hashed once, then only the MiB "
+                           "pieces each log touches" },
+    { "manifest", 'M', "FILE", "with --base: compare with the digests 'hrl seal' wrote to FILE (implies "
+                               "--digest); the first point that differs is reported (exit 1)" },
+    { "ignore-guid", 'g', NULL, "with --base: do not require the first log's Vhd2DataWriteGuid to equal "
+                                "BASE's DataWriteGuid" },
+    CLI_OPT_CHAIN,
+    CLI_OPT_PROGRESS,
+    CLI_OPT_END,
+};
+static const struct cli_example examples[] = {
+    { "hrl verify HRL_0001.hrl", "every checksum and rule of one log" },
+    { "hrl verify logs/", "every log in the directory, and that they form one chain" },
+    { "hrl verify --base base.vhdx --digest logs/", "every recovery point, with its tree digest" },
+    { "hrl verify --base base.vhdx --manifest points.txt logs/",
+      "compare the points with the digests 'hrl seal' recorded earlier" },
+    { 0, 0 },
+};
+const struct cli_spec spec_verify = {
+    "verify", "[options] LOG... | --base BASE [options] LOG...",
+    "check every checksum and rule; several files: one chain; with --base BASE: every recovery point",
+    "Checks every header, metadata block, entry and payload checksum and the block layout; each problem is "
+    "listed with its kind and file offset. Several files (or a directory of .hrl files) must form one "
+    "chain by UniqueId/PreviousUniqueId (gaps, forks, duplicates and logs of another disk are problems).\n\n"
+    "With --base, every recovery point is verified offline: each log's structure and checksums, one "
+    "unbroken chain, Vhd2DataWriteGuid of the first log equal to BASE's DataWriteGuid and the same in all "
+    "logs, every entry inside the disk and aligned to its logical sectors.",
+    opts, examples,
+};
 
 struct chain_ctx {
     char **paths;
@@ -45,16 +71,23 @@ int cmd_verify(int argc, char **argv)
             return cmd_verify_points(argc, argv);
     int json, st;
     unsigned flags;
-    if (hrl_json_salvage_args(argc, argv, "verify", SYNOPSIS, DETAILS, &json, &flags, &st) != 0)
+    if (hrl_json_salvage_args(argc, argv, &spec_verify, &json, &flags, &st) != 0)
         return st;
     if (optind >= argc)
-        return cli_usage("verify", SYNOPSIS, "FILE expected");
-    size_t n = (size_t)(argc - optind);
+        return cli_bad("a LOG (file or directory) is needed");
+    /* Directories stand for their .hrl files, as for the recovery-point commands. */
+    struct ps_logs logs;
+    if ((st = ps_logs_expand(argv + optind, (size_t)(argc - optind), 0, &logs)) != 0)
+        return st;
+    argv = logs.paths;
+    optind = 0;
+    size_t n = logs.n;
     struct hrl_header *hdrs = calloc(n, sizeof *hdrs);
     const struct hrl_header **hp = calloc(n, sizeof *hp);
     size_t *map = calloc(n, sizeof *map), *order = calloc(n, sizeof *order);
     if (!hdrs || !hp || !map || !order) {
         free(hdrs), free(hp), free(map), free(order);
+        ps_logs_free(&logs);
         return cli_errorf("out of memory");
     }
     int worst = EXIT_OK;
@@ -124,8 +157,9 @@ int cmd_verify(int argc, char **argv)
                 printf("%s: salvaged %" PRIu64 " metadata blocks, %" PRIu64 " entries, %" PRIu64
                        " bytes written, log ends at %" PRIu64 "; %" PRIu64 " bytes lost\n",
                        path, in.blocks, in.entries, in.data_bytes, in.end, in.lost_bytes);
+            char pb[32];
             if (in.problems)
-                printf("%s: %zu problem%s\n", path, pl.n, pl.n == 1 ? "" : "s");
+                printf("%s: %s\n", path, cli_plural(pl.n, "problem", "problems", pb, sizeof pb));
             else
                 printf("%s: ok (%" PRIu64 " metadata blocks, %" PRIu64 " entries, %" PRIu64
                        " bytes written)\n", path, in.blocks, in.entries, in.data_bytes);
@@ -167,5 +201,6 @@ int cmd_verify(int argc, char **argv)
         json_end(&j);
     }
     free(hdrs), free(hp), free(map), free(order);
+    ps_logs_free(&logs);
     return worst;
 }

@@ -3,7 +3,6 @@
  * logs, optionally with the tree digest of each point (computed
  * incrementally) and a manifest of those digests to write or compare. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,26 +14,26 @@
 #include "util.h"
 #include "hv_publish.h"
 
-#define VSYNOPSIS                                                                                \
-    "verify --base BASE [--digest] [--manifest FILE] [--json] [--ignore-guid]\n"                \
-    "       [--search-path DIR] [--map WIN=LOCAL] LOG..."
-#define VDETAILS                                                                                 \
-    "Verifies every recovery point offline: each log's structure and checksums, one unbroken\n" \
-    "chain, Vhd2DataWriteGuid of the first log equal to BASE's DataWriteGuid and the same in\n" \
-    "all logs, every entry inside the disk and aligned to its logical sectors.\n"              \
-    "  --digest          also print the tree digest of every point (SHA-256 over the\n"        \
-    "                    SHA-256 of each MiB; 'vhdx digest' of the restored point); the base\n" \
-    "                    is hashed once, then only the MiB pieces each log touches\n"           \
-    "  --manifest FILE   compare with digests sealed by 'hrl seal' (implies --digest); the\n"  \
-    "                    first point that differs is reported (exit 1)\n"                       \
-    "Exit 0 every point sound (and matching), 1 problems or a mismatch, 2 usage or I/O.\n"
-
-#define SSYNOPSIS "seal --base BASE [--ignore-guid] [--search-path DIR] [--map WIN=LOCAL] LOG... -o MANIFEST"
-#define SDETAILS                                                                                 \
-    "Verifies BASE and LOGs like 'hrl verify --base' and writes the tree digest of every\n"     \
-    "point to MANIFEST (text: one 'point K UNIQUEID DIGEST' line per point), for a later\n"     \
-    "'hrl verify --base BASE --manifest MANIFEST LOG...'. Refuses (exit 1) if any log has\n"   \
-    "problems; MANIFEST must not exist.\n"
+static const struct cli_opt seal_opts[] = {
+    { "base", 'b', "BASE", "the VHDX (or the child of a chain) the first log applies to; opened read-only" },
+    { "output", 'o', "MANIFEST", "the manifest to write; must not exist" },
+    { "ignore-guid", 'g', NULL, "do not require the first log's Vhd2DataWriteGuid to equal BASE's DataWriteGuid" },
+    CLI_OPT_CHAIN,
+    CLI_OPT_PROGRESS,
+    CLI_OPT_END,
+};
+static const struct cli_example seal_examples[] = {
+    { "hrl seal --base base.vhdx logs/ -o points.txt", "record the tree digest of every recovery point" },
+    { "hrl verify --base base.vhdx --manifest points.txt logs/", "later: check nothing changed since" },
+    { 0, 0 },
+};
+const struct cli_spec spec_seal = {
+    "seal", "--base BASE -o MANIFEST [options] LOG...", "write the tree digest of every recovery point",
+    "Verifies BASE and LOGs like 'hrl verify --base' and writes the tree digest of every point to MANIFEST "
+    "(text: one 'point K UNIQUEID DIGEST' line per point), for a later 'hrl verify --base BASE --manifest "
+    "MANIFEST LOG...'. Refuses (exit 1) if any log has problems; MANIFEST must not exist.",
+    seal_opts, seal_examples,
+};
 
 #define MANIFEST_MAGIC "hvkit-recovery-manifest 1"
 
@@ -152,47 +151,33 @@ struct vopts {
 
 static int parse(int argc, char **argv, struct vopts *o, int seal)
 {
-    static const struct option opts[] = {
-        { "base", required_argument, 0, 'b' },       { "digest", no_argument, 0, 'd' },
-        { "manifest", required_argument, 0, 'M' },  { "json", no_argument, 0, 'j' },
-        { "ignore-guid", no_argument, 0, 'g' },      CHAIN_LONGOPTS,
-                { "output", required_argument, 0, 'o' },
-        PROGRESS_LONGOPTS,
-        { "help", no_argument, 0, 'h' },             { 0, 0, 0, 0 },
-    };
-    const char *cmd = seal ? "seal" : "verify", *syn = seal ? SSYNOPSIS : VSYNOPSIS;
     memset(o, 0, sizeof *o);
     o->force_progress = -1;
     chain_opts_init(&o->chain);
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "b:dM:jgo:h", opts, NULL)) != -1) {
-        int r = chain_opt(&o->chain, c, optarg);
+    struct cli_args a;
+    cli_args_init(&a, seal ? &spec_seal : &spec_verify, argc, argv);
+    for (int c; (c = cli_next(&a)) != CLI_END;) {
+        int r = c == CLI_STOP ? -1 : chain_opt(&o->chain, c, a.arg);
         if (r < 0)
-            return cli_usage(cmd, syn, "bad --map or --search-path value");
-        if (r > 0)
-            continue;
-        if (progress_opt(c, &o->force_progress))
+            return c == CLI_STOP ? (a.status == EXIT_OK ? -1 : a.status) : EXIT_ERROR;
+        if (r > 0 || progress_opt(c, &o->force_progress))
             continue;
         switch (c) {
-        case 'b': o->base_path = optarg; break;
+        case 'b': o->base_path = a.arg; break;
         case 'd': o->digest = 1; break;
-        case 'M': o->manifest = optarg; o->digest = 1; break;
-        case 'j': o->json = 1; break;
+        case 'M': o->manifest = a.arg; o->digest = 1; break;
+        case 'j': o->json = 1, cli_set_json(1); break;
         case 'g': o->ignore_guid = 1; break;
-        case 'o': o->out = optarg; break;
-        case 'h': cli_help(syn, seal ? SDETAILS : VDETAILS); return -1;
-        default: return cli_usage(cmd, syn, "unknown option");
+        case 'o': o->out = a.arg; break;
+        case 's': return cli_bad("--salvage checks single logs; it does not go with --base");
         }
     }
     if (!o->base_path)
-        return cli_usage(cmd, syn, "--base is required");
+        return cli_bad("--base BASE is needed");
     if (seal && !o->out)
-        return cli_usage(cmd, syn, "-o MANIFEST is required");
-    if (!seal && o->out)
-        return cli_usage(cmd, syn, "-o is for 'hrl seal'");
+        return cli_bad("-o MANIFEST, the file to write, is needed");
     if (optind >= argc)
-        return cli_usage(cmd, syn, "LOG expected");
+        return cli_bad("a LOG (file or directory) is needed");
     return 0;
 }
 
@@ -253,7 +238,7 @@ int cmd_verify_points(int argc, char **argv)
         for (size_t k = 0; k <= n; k++) {
             json_obj_begin(&j, NULL);
             json_u64(&j, "point", k);
-            json_str(&j, "log", k ? hrl_set_log_at(set, k - 1)->path : o.base_path);
+            json_str(&j, "file", k ? hrl_set_log_at(set, k - 1)->path : o.base_path);
             json_str(&j, "unique_id", uid_of(set, k, g));
             json_str(&j, "verdict", k <= usable ? "ok" : hrl_set_log_at(set, k - 1)->problems ? "problems" : "unusable");
             if (o.digest && k <= usable)
@@ -262,19 +247,15 @@ int cmd_verify_points(int argc, char **argv)
             for (size_t i = 0; k && i < pl.kept; i++) {
                 if (pl.keep[i].log != hrl_set_log_at(set, k - 1)->arg)
                     continue;
-                json_obj_begin(&j, NULL);
-                json_str(&j, "kind", pl.keep[i].kind);
-                json_u64(&j, "offset", pl.keep[i].offset);
-                json_str(&j, "structure", pl.keep[i].what);
-                json_str(&j, "message", pl.keep[i].msg);
-                json_obj_end(&j);
+                json_problem(&j, "error", pl.keep[i].kind, pl.keep[i].what,
+                             pl.keep[i].path[0] ? pl.keep[i].path : NULL, 1, pl.keep[i].offset, pl.keep[i].msg);
             }
             json_arr_end(&j);
             json_obj_end(&j);
         }
         json_arr_end(&j);
         json_u64(&j, "usable", usable);
-        json_u64(&j, "problems", hrl_set_problems(set));
+        json_u64(&j, "problem_count", hrl_set_problems(set));
         if (o.manifest) {
             json_obj_begin(&j, "manifest");
             json_str(&j, "file", o.manifest);
@@ -327,7 +308,7 @@ int cmd_seal(int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     if (access(o.out, F_OK) == 0)
-        return cli_errorf("'%s': file exists; refusing to overwrite", o.out);
+        return cli_bad("'%s' exists; give the name of a new file", o.out);
     struct ps_logs logs;
     struct ps_base base;
     if ((rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), o.base_path, &o.chain.o, &logs, &base)) != 0)

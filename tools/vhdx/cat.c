@@ -32,10 +32,19 @@
 #include "cmds.h"
 #include "chain_opts.h"
 
-#define SYN "cat [--search-path DIR] [--map WIN=LOCAL] FILE"
-static const char *const HELP =
-    "Writes every byte of the virtual disk, in order, to standard output; parent\n"
-    "layers serve what the child does not hold. A pending log is replayed in memory.\n\n" CHAIN_HELP;
+static const struct cli_opt opts[] = { CLI_OPT_CHAIN, CLI_OPT_END };
+static const struct cli_example examples[] = {
+    { "vhdx cat disk.vhdx > disk.raw", "write the virtual disk as a sparse raw image" },
+    { "vhdx cat child.avhdx --search-path /srv/parents | sha256sum",
+      "hash the disk a differencing chain shows, finding parents by name in /srv/parents" },
+    { 0, 0 },
+};
+const struct cli_spec spec_cat = {
+    "cat", "[options] FILE", "write the whole virtual disk to standard output",
+    "Writes every byte of the virtual disk, in order, to standard output; parent layers serve what the "
+    "child does not hold. A pending log is replayed in memory. Standard output must not be a terminal.",
+    opts, examples,
+};
 
 #define ZBUF (1u << 20)
 #define BOUNCE (8u << 20)
@@ -342,23 +351,14 @@ static int on_run(const struct vhdx_run *r, void *vctx)
 
 int cmd_cat(int argc, char **argv)
 {
-    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, CHAIN_LONGOPTS,
-                                        { 0, 0, 0, 0 } };
     struct chain_opts co;
-    chain_opts_init(&co);
-    int o;
-    while ((o = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        int r = chain_opt(&co, o, optarg);
-        if (r == 1)
-            continue;
+    int json, status;
+    if (chain_file_args(argc, argv, &spec_cat, &json, &co, &status) != 0)
+        return status;
+    if (isatty(STDOUT_FILENO)) {
         chain_opts_free(&co);
-        if (r < 0)
-            return cli_usage("cat", SYN, "malformed option value '%s'", optarg);
-        return o == 'h' ? cli_help(SYN, HELP) : cli_usage("cat", SYN, "unknown option");
-    }
-    if (optind + 1 != argc) {
-        chain_opts_free(&co);
-        return cli_usage("cat", SYN, "expected one FILE");
+        return cli_bad("standard output is a terminal: redirect it to a file or a pipe, "
+                       "e.g. vhdx cat %s > disk.raw", argv[optind]);
     }
     struct cat c;
     memset(&c, 0, sizeof c);

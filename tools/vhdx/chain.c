@@ -7,11 +7,19 @@
 #include "cmds.h"
 #include "chain_opts.h"
 
-#define SYN "chain [--json] [--search-path DIR] [--map WIN=LOCAL] FILE"
-static const char *const HELP =
-    "Opens the whole chain and shows, for every layer, its path, how it was found\n"
-    "from its child's parent locator and whether its DataWriteGuid matched.\n\n"
-    "  --json   machine-readable output\n" CHAIN_HELP;
+static const struct cli_opt opts[] = { CLI_OPT_JSON, CLI_OPT_CHAIN, CLI_OPT_END };
+static const struct cli_example examples[] = {
+    { "vhdx chain snap.avhdx", "show every layer and how each parent was found" },
+    { "vhdx chain --search-path /mnt/old-host snap.avhdx",
+      "also look for parents by file name in /mnt/old-host" },
+    { 0, 0 },
+};
+const struct cli_spec spec_chain = {
+    "chain", "[options] FILE", "show each layer of a differencing chain",
+    "Opens the whole chain and shows, for every layer, its path, how it was found from its child's parent "
+    "locator and whether its DataWriteGuid matched.",
+    opts, examples,
+};
 
 static const char *result_name(enum vhdx_try_result r)
 {
@@ -28,7 +36,7 @@ int cmd_chain(int argc, char **argv)
 {
     int as_json, rc;
     struct chain_opts co;
-    if (chain_file_args(argc, argv, "chain", SYN, HELP, &as_json, &co, &rc) != 0)
+    if (chain_file_args(argc, argv, &spec_chain, &as_json, &co, &rc) != 0)
         return rc;
     vhdx *img;
     rc = open_image(argv[optind], &co, 0, &img);
@@ -38,7 +46,9 @@ int cmd_chain(int argc, char **argv)
     struct json j;
     if (as_json) {
         json_init(&j, stdout);
-        json_arr_begin(&j, NULL);
+        json_obj_begin(&j, NULL);
+        json_str(&j, "file", argv[optind]);
+        json_arr_begin(&j, "layers");
     }
     int layer = 0;
     char g[40];
@@ -94,6 +104,7 @@ int cmd_chain(int argc, char **argv)
     }
     if (as_json) {
         json_arr_end(&j);
+        json_obj_end(&j);
         json_end(&j);
     }
     vhdx_close(img);

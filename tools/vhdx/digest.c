@@ -11,16 +11,24 @@
 #include "cmds.h"
 #include "chain_opts.h"
 
-#define SYNOPSIS "digest [--sha256] [--json] [--search-path DIR] [--map WIN=LOCAL] FILE"
-#define DETAILS                                                                                    \
-    "Prints the tree digest of FILE's virtual disk (through its parent chain): SHA-256 over the\n" \
-    "concatenated SHA-256 digests of each 1 MiB piece (the last piece may be shorter). Shell\n"    \
-    "equivalent on a raw copy: split -b 1M disk p. && for f in p.*; do sha256sum <$f | xxd -r\n"  \
-    "-p; done | sha256sum. Unallocated MiBs are not read: their digest is precomputed.\n"          \
-    "  --sha256          also the plain SHA-256 of the whole virtual disk\n"                        \
-    "  --json            machine-readable output\n"                                                 \
-    CHAIN_HELP                                                                                     \
-    "  --[no-]progress   progress on stderr (default: when stderr is a terminal)\n"
+static const struct cli_opt opts[] = {
+    { "sha256", 's', NULL, "also the plain SHA-256 of the whole virtual disk" },
+    CLI_OPT_JSON, CLI_OPT_CHAIN, CLI_OPT_PROGRESS, CLI_OPT_END,
+};
+static const struct cli_example examples[] = {
+    { "vhdx digest disk.vhdx", "the tree digest of the virtual disk" },
+    { "vhdx digest --sha256 restored.vhdx", "also the SHA-256 that sha256sum prints for a raw copy" },
+    { "split -b 1M disk.raw p. && for f in p.*; do sha256sum <$f | xxd -r -p; done | sha256sum",
+      "the same tree digest computed with shell tools from a raw copy" },
+    { 0, 0 },
+};
+const struct cli_spec spec_digest = {
+    "digest", "[options] FILE", "tree digest (SHA-256 of per-MiB SHA-256s) of the virtual disk",
+    "Prints the tree digest of FILE's virtual disk (through its parent chain): SHA-256 over the "
+    "concatenated SHA-256 digests of each 1 MiB piece (the last piece may be shorter). Unallocated MiBs "
+    "are not read: their digest is precomputed.",
+    opts, examples,
+};
 
 struct prog {
     struct progress p;
@@ -33,35 +41,27 @@ static void on_progress(void *ctx, uint64_t done)
 
 int cmd_digest(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "sha256", no_argument, 0, 's' },          { "json", no_argument, 0, 'j' },
-        CHAIN_LONGOPTS,
-        PROGRESS_LONGOPTS,
-        { "help", no_argument, 0, 'h' },            { 0, 0, 0, 0 },
-    };
-    int sha = 0, json = 0, force = -1, c;
+    int sha = 0, json = 0, force = -1;
     struct chain_opts co;
     chain_opts_init(&co);
-    while ((c = getopt_long(argc, argv, "sjh", opts, NULL)) != -1) {
-        int r = chain_opt(&co, c, optarg);
+    struct cli_args a;
+    cli_args_init(&a, &spec_digest, argc, argv);
+    for (int c; (c = cli_next(&a)) != CLI_END;) {
+        int r = c == CLI_STOP ? -1 : chain_opt(&co, c, a.arg);
         if (r < 0) {
             chain_opts_free(&co);
-            return cli_usage("digest", SYNOPSIS, "bad --map or --search-path value");
+            return c == CLI_STOP ? a.status : EXIT_ERROR;
         }
-        if (r > 0)
+        if (r > 0 || progress_opt(c, &force))
             continue;
-        if (progress_opt(c, &force))
-            continue;
-        switch (c) {
-        case 's': sha = 1; break;
-        case 'j': json = 1; break;
-        case 'h': chain_opts_free(&co); return cli_help(SYNOPSIS, DETAILS);
-        default: chain_opts_free(&co); return cli_usage("digest", SYNOPSIS, "unknown option");
-        }
+        if (c == 's')
+            sha = 1;
+        else if (c == 'j')
+            json = 1, cli_set_json(1);
     }
     if (optind != argc - 1) {
         chain_opts_free(&co);
-        return cli_usage("digest", SYNOPSIS, "one FILE expected");
+        return optind == argc ? cli_bad("a FILE is needed") : cli_bad("one FILE expected, got %d", argc - optind);
     }
     const char *path = argv[optind];
     struct hv_err e;
@@ -69,17 +69,14 @@ int cmd_digest(int argc, char **argv)
     vhdx *img = NULL;
     struct hv_vhdx_source src = { 0 };
     int rc = EXIT_ERROR;
-    if (vhdx_open(path, &co.o, &img, &e) != 0) {
+    int orc = open_image(path, &co, 0, &img);
+    if (orc != 0) {
         chain_opts_free(&co);
-        hv_err_file(&e, path);
-        cli_error(&e);
-        return e.code == HV_FORMAT || e.code == HV_CORRUPT || e.code == HV_UNSUPPORTED || e.code == HV_MISMATCH
-                   ? EXIT_PROBLEMS
-                   : EXIT_ERROR;
+        return orc;
     }
     uint64_t size = vhdx_virtual_size(img);
     if (hv_vhdx_source_init(&src, img, &e) != 0) {
-        cli_error(&e);
+        rc = cli_error(&e);
         goto out;
     }
     struct prog pg;
@@ -92,8 +89,7 @@ int cmd_digest(int argc, char **argv)
     progress_stop(&pg.p);
     if (hr != 0) {
         hv_err_file(&e, path);
-        cli_error(&e);
-        rc = e.code == HV_CORRUPT ? EXIT_PROBLEMS : EXIT_ERROR;
+        rc = cli_error(&e);
         goto out;
     }
     char h1[65], h2[65];

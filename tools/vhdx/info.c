@@ -9,12 +9,19 @@
 #include "cmds.h"
 #include "chain_opts.h"
 
-#define SYN "info [--json] FILE"
-static const char *const HELP =
-    "Shows type, sizes, header GUIDs, virtual disk ID, creator, log state (what a\n"
-    "pending replay would change), parent locator entries and BAT state counts.\n"
-    "The file is inspected alone: a differencing file's parent is not needed.\n\n"
-    "  --json   machine-readable output\n";
+static const struct cli_opt opts[] = { CLI_OPT_JSON, CLI_OPT_END };
+static const struct cli_example examples[] = {
+    { "vhdx info disk.vhdx", "type, sizes, GUIDs, log state and BAT counts" },
+    { "vhdx info --json snap.avhdx | jq .parent_locator", "where a differencing file expects its parent" },
+    { 0, 0 },
+};
+const struct cli_spec spec_info = {
+    "info", "[options] FILE", "show headers, metadata, log state and BAT counts of one file",
+    "Shows type, sizes, header GUIDs, virtual disk ID, creator, log state (what a pending replay would "
+    "change), parent locator entries and BAT state counts. The file is inspected alone: a differencing "
+    "file's parent is not needed.",
+    opts, examples,
+};
 
 static const char *type_name(enum vhdx_type t)
 {
@@ -158,20 +165,17 @@ static void json(const vhdx *img, const struct vhdx_info *in)
 
 int cmd_info(int argc, char **argv)
 {
-    static const struct option lo[] = { { "json", no_argument, 0, 'j' },
-                                        { "help", no_argument, 0, 'h' },
-                                        { 0, 0, 0, 0 } };
-    int as_json = 0, c;
-    while ((c = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
+    struct cli_args a;
+    int as_json = 0;
+    cli_args_init(&a, &spec_info, argc, argv);
+    for (int c; (c = cli_next(&a)) != CLI_END;) {
+        if (c == CLI_STOP)
+            return a.status;
         if (c == 'j')
-            as_json = 1;
-        else if (c == 'h')
-            return cli_help(SYN, HELP);
-        else
-            return cli_usage("info", SYN, "unknown option");
+            as_json = 1, cli_set_json(1);
     }
     if (optind + 1 != argc)
-        return cli_usage("info", SYN, "expected one FILE");
+        return optind == argc ? cli_bad("a FILE is needed") : cli_bad("one FILE expected, got %d", argc - optind);
     struct chain_opts co;
     chain_opts_init(&co);
     vhdx *img;

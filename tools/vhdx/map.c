@@ -9,13 +9,24 @@
 #include "cmds.h"
 #include "chain_opts.h"
 
-#define SYN "map [--json] [--svg OUT] [--search-path DIR] [--map WIN=LOCAL] FILE"
-static const char *const HELP =
-    "Lists runs: virtual offset, length, block state, layer serving them (0 = FILE,\n"
-    "1 = its parent, ..., 'zero' = zeros, 'no-parent' = parent not opened) and the\n"
-    "offset in that layer's file.\n\n"
-    "  --json   machine-readable output\n"
-    "  --svg OUT  draw the allocation (one band per chain layer) as a self-contained SVG\n" CHAIN_HELP;
+static const struct cli_opt opts[] = {
+    CLI_OPT_JSON,
+    { "svg", OPT_SVG, "OUT", "draw the allocation (one band per chain layer) as a self-contained SVG" },
+    CLI_OPT_CHAIN,
+    CLI_OPT_END,
+};
+static const struct cli_example examples[] = {
+    { "vhdx map disk.vhdx", "show which byte ranges hold data, read as zeros or come from a parent" },
+    { "vhdx map --json child.avhdx | jq '.runs[] | select(.layer == 0)'",
+      "the runs the child itself holds" },
+    { 0, 0 },
+};
+const struct cli_spec spec_map = {
+    "map", "[options] FILE", "list allocation runs of the virtual disk",
+    "Lists runs: virtual offset, length, block state, layer serving them (0 = FILE, 1 = its parent, ..., "
+    "'zero' = zeros, 'no-parent' = parent not opened) and the offset in that layer's file.",
+    opts, examples,
+};
 
 struct out {
     int json;
@@ -63,7 +74,7 @@ int cmd_map(int argc, char **argv)
     struct chain_opts co;
     int rc;
     const char *svg = svg_take_opt(&argc, argv);
-    if (chain_file_args(argc, argv, "map", SYN, HELP, &o.json, &co, &rc) != 0)
+    if (chain_file_args(argc, argv, &spec_map, &o.json, &co, &rc) != 0)
         return rc;
     vhdx *img;
     rc = open_image(argv[optind], &co, 0, &img);
@@ -77,7 +88,10 @@ int cmd_map(int argc, char **argv)
     }
     if (o.json) {
         json_init(&o.j, stdout);
-        json_arr_begin(&o.j, NULL);
+        json_obj_begin(&o.j, NULL);
+        json_str(&o.j, "file", argv[optind]);
+        json_u64(&o.j, "virtual_size", vhdx_virtual_size(img));
+        json_arr_begin(&o.j, "runs");
     } else {
         printf("%-14s %-14s %-17s %-9s %s\n", "offset", "length", "state", "layer", "file_offset");
     }
@@ -86,6 +100,7 @@ int cmd_map(int argc, char **argv)
     rc = vhdx_map(img, on_run, &o, &e);
     if (o.json) {
         json_arr_end(&o.j);
+        json_obj_end(&o.j);
         json_end(&o.j);
     }
     vhdx_close(img);

@@ -10,15 +10,27 @@
 #include "cli.h"
 #include "vhdx.h"
 #include "cmds.h"
+#include "vhdx_probe.h"
 #include "vhdx_write.h"
 
-#define WRITE_SYNOPSIS "write FILE OFFSET INPUT | write FILE OFFSET --discard LEN"
-
-static const char write_help[] =
-    "Writes the bytes of INPUT into FILE's virtual disk at OFFSET (both multiples of the\n"
-    "logical sector size), or with --discard makes LEN bytes read as zeros (whole blocks\n"
-    "become ZERO). Metadata changes go through the VHDX log; a differencing FILE gets\n"
-    "partially present blocks and never exposes its parent where zeros were written.\n";
+static const struct cli_opt opts[] = {
+    { "discard", 'd', "LEN", "instead of writing INPUT, make LEN bytes read as zeros (whole blocks become ZERO)" },
+    CLI_OPT_END,
+};
+static const struct cli_example examples[] = {
+    { "vhdx write disk.vhdx 1M boot.bin", "write the bytes of boot.bin at offset 1 MiB" },
+    { "vhdx write disk.vhdx 0 --discard 64M", "make the first 64 MiB read as zeros" },
+    { 0, 0 },
+};
+const struct cli_spec spec_write = {
+    "write", "FILE OFFSET INPUT | FILE OFFSET --discard LEN",
+    "write bytes into an image in place (through the log)",
+    "Writes the bytes of INPUT into FILE's virtual disk at OFFSET (both multiples of the logical sector "
+    "size), or with --discard makes LEN bytes read as zeros. Metadata changes go through the VHDX log; a "
+    "differencing FILE gets partially present blocks and never exposes its parent where zeros were "
+    "written.",
+    opts, examples,
+};
 
 static int write_input(vhdx_rw *w, uint64_t off, const char *input, struct hv_err *err)
 {
@@ -46,7 +58,8 @@ static int precheck(const char *file, uint64_t off, uint64_t len, struct hv_err 
 {
     vhdx *img;
     struct vhdx_open_opts o = { .flags = VHDX_OPEN_NO_PARENT };
-    if (vhdx_open(file, &o, &img, err) != 0)
+    struct vhdx_probe_result pr;
+    if (vhdx_probe_expect(file, 1u << VHDX_KIND_VHDX, &pr, err) != 0 || vhdx_open(file, &o, &img, err) != 0)
         return -1;
     uint64_t size = vhdx_virtual_size(img);
     uint32_t lss = vhdx_logical_sector_size(img);
@@ -63,13 +76,23 @@ static int precheck(const char *file, uint64_t off, uint64_t len, struct hv_err 
 
 int cmd_write(int argc, char **argv)
 {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-        return cli_help(WRITE_SYNOPSIS, write_help);
     uint64_t off, len = 0;
-    int discard = argc == 5 && !strcmp(argv[3], "--discard");
-    if ((argc != 4 && !discard) || cli_parse_size(argv[2], &off) != 0 ||
-        (discard && cli_parse_size(argv[4], &len) != 0))
-        return cli_usage("write", WRITE_SYNOPSIS, "expects FILE OFFSET INPUT or FILE OFFSET --discard LEN");
+    const char *dlen = NULL;
+    struct cli_args a;
+    cli_args_init(&a, &spec_write, argc, argv);
+    for (int c; (c = cli_next(&a)) != CLI_END;) {
+        if (c == CLI_STOP)
+            return a.status;
+        if (c == 'd')
+            dlen = a.arg;
+    }
+    int discard = dlen != NULL;
+    int want = discard ? 2 : 3;
+    if (argc - optind != want)
+        return cli_bad(discard ? "--discard LEN takes FILE and OFFSET" : "FILE, OFFSET and INPUT are needed");
+    if (cli_size_arg("OFFSET", argv[optind + 1], &off) != 0 || (discard && cli_size_arg("discard", dlen, &len) != 0))
+        return EXIT_ERROR;
+    argv += optind - 1; /* argv[1] FILE, argv[2] OFFSET, argv[3] INPUT */
     struct hv_err err;
     hv_err_clear(&err);
     struct stat st;

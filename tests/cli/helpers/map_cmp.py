@@ -16,7 +16,7 @@ def merged(runs):
     return out
 
 
-ours = merged((r["offset"], r["length"], r["layer"] >= 0) for r in json.load(open(sys.argv[1])))
+ours = merged((r["offset"], r["length"], r["layer"] >= 0) for r in json.load(open(sys.argv[1]))["runs"])
 qemu = merged((r["start"], r["length"], bool(r["data"])) for r in json.load(open(sys.argv[2])))
 if ours != qemu:
     for a, b in zip(ours + [None] * len(qemu), qemu + [None] * len(ours)):

@@ -9,7 +9,7 @@ points_setup() {
   qemu-img create -q -f vhdx -o subformat=dynamic base.vhdx 32M
   qemu-io -f vhdx -c "write -P 0x5a 0 3M" -c "write -P 0x11 20M 1M" base.vhdx >/dev/null
   qemu-img convert -O raw base.vhdx base.raw
-  G=$("$HRL" points --json --base base.vhdx /dev/null 2>/dev/null |
+  G=$("$VHDX" info --json base.vhdx 2>/dev/null |
     sed -n 's/.*"data_write_guid": "\([^"]*\)".*/\1/p')
   [ -n "$G" ] || return 1
   $PY "$HVK_SRC/tests/hrl_gen.py" --out-dir logs --base-raw base.raw --vhd2-guid "$G" --logs 3 \

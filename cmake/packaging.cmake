@@ -1,0 +1,30 @@
+# Debian packages with CPack (`cpack -G DEB` in the build directory):
+#   hvkit         the vhdx and hrl programs, their man pages and completions
+#   libhvkit0     the shared libraries libvhdx.so.0 and libhrl.so.0
+#   libhvkit-dev  headers, static libraries, hvkit.pc
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME hvkit)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_CONTACT "hvkit developers <hvkit@invalid>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Hyper-V Replica logs and VHDX images on Linux")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL runtime lib dev)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION utils)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME hvkit)
+set(CPACK_DEBIAN_LIB_PACKAGE_NAME libhvkit0)
+set(CPACK_DEBIAN_DEV_PACKAGE_NAME libhvkit-dev)
+set(CPACK_DEBIAN_LIB_PACKAGE_SECTION libs)
+set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "libhvkit0 (= ${PROJECT_VERSION})")
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "libhvkit0 (= ${PROJECT_VERSION})")
+# The libraries' own dependencies (libssl, zlib, libuuid, libisal) from dpkg-shlibdeps.
+find_program(HVK_DPKG_SHLIBDEPS dpkg-shlibdeps)
+if(HVK_DPKG_SHLIBDEPS)
+  set(CPACK_DEBIAN_LIB_PACKAGE_SHLIBDEPS ON)
+endif()
+set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "command-line programs vhdx and hrl")
+set(CPACK_COMPONENT_LIB_DESCRIPTION "shared libraries libvhdx and libhrl")
+set(CPACK_COMPONENT_DEV_DESCRIPTION "headers, static libraries and pkg-config file")
+include(CPack)
