@@ -23,7 +23,7 @@ expect_err() {
 }
 
 # ---- timeline: no undefined behaviour on an unreadable or an empty log ----
-expect_err 1 "hrl: 'timeline-ubsan-cookie.hrl': header: not an HRL log (no \"msctlog\" cookie) [cookie at 0x0]" \
+expect_err 2 "hrl: 'timeline-ubsan-cookie.hrl': is not a replica log (no 'msctlog' header cookie at offset 0)" \
   "$HRL" timeline timeline-ubsan-cookie.hrl
 expect_exit 0 "$HRL" timeline empty.hrl
 expect_eq "empty timeline" "$(grep total: "$TMP/out")" "total: 0 writes, 0 bytes"
@@ -48,7 +48,7 @@ expect_exit 1 "$HRL" info off_overflow.hrl
 expect_stdout_has "verdict:               1 problem" "$HRL" info off_overflow.hrl
 head -c 1024 /dev/zero > k.bin
 printf '0xfffffffffffffe00 k.bin\n' > wrap.list
-expect_err 2 "hrl: list: wrap.list line 1: disk range 0xfffffffffffffe00 + 1024 bytes wraps past 2^64" \
+expect_err 2 "hrl: 'wrap.list': line 1: disk range 0xfffffffffffffe00 + 1024 bytes wraps past 2^64" \
   "$HRL" make --writes wrap.list -o wrap.hrl
 [ -e wrap.hrl ] && fail "wrap.hrl written"
 ls wrap.hrl.tmp.* 2>/dev/null && fail "temporary left behind"
