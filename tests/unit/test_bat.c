@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <string.h>
 
 #include "layout.h"
@@ -95,13 +97,6 @@ static void test_bitmap(void **state)
     assert_int_equal(vhdx_bitmap_run(bits, 0, 0, &v), 0);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_count_table),
-        cmocka_unit_test(test_indices),
-        cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_bitmap),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test(test_count_table), cmocka_unit_test(test_indices),
+              cmocka_unit_test(test_limits), cmocka_unit_test(test_bitmap))

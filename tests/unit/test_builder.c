@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,12 +173,6 @@ static void test_refusals(void **state)
     assert_int_equal(access(path, F_OK), -1);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parent_streamed),
-        cmocka_unit_test(test_child_states),
-        cmocka_unit_test(test_refusals),
-    };
-    return cmocka_run_group_tests(tests, setup, teardown);
-}
+HVK_TEST_MAIN(setup, teardown,
+              cmocka_unit_test(test_parent_streamed), cmocka_unit_test(test_child_states),
+              cmocka_unit_test(test_refusals))

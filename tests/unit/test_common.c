@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <string.h>
 
 #include <stdlib.h>
@@ -193,14 +195,9 @@ static void test_parallel_for(void **state)
     assert_true(hv_cpu_count(1) == 1);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_span_bounds), cmocka_unit_test(test_le),
-        cmocka_unit_test(test_crc32c),      cmocka_unit_test(test_guid),
-        cmocka_unit_test(test_err_format),  cmocka_unit_test(test_grow),
-        cmocka_unit_test(test_parallel_for), cmocka_unit_test(test_zero),
-        cmocka_unit_test(test_data_next),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test(test_span_bounds), cmocka_unit_test(test_le),
+              cmocka_unit_test(test_crc32c), cmocka_unit_test(test_guid),
+              cmocka_unit_test(test_err_format), cmocka_unit_test(test_grow),
+              cmocka_unit_test(test_parallel_for), cmocka_unit_test(test_zero),
+              cmocka_unit_test(test_data_next))

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,13 +188,6 @@ static void test_hex_and_empty(void **state)
     hv_tree_free(t);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full_and_incremental),
-        cmocka_unit_test(test_streaming),
-        cmocka_unit_test(test_known_zero_skips_reads),
-        cmocka_unit_test(test_hex_and_empty),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test(test_full_and_incremental), cmocka_unit_test(test_streaming),
+              cmocka_unit_test(test_known_zero_skips_reads), cmocka_unit_test(test_hex_and_empty))

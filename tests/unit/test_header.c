@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <string.h>
 
 #include "layout.h"
@@ -129,11 +131,6 @@ static void test_fti(void **state)
     assert_non_null(strstr(e.msg, "try 'hrl info'"));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vector),    cmocka_unit_test(test_bad), cmocka_unit_test(test_truncation),
-        cmocka_unit_test(test_select),    cmocka_unit_test(test_fti),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test(test_vector), cmocka_unit_test(test_bad),
+              cmocka_unit_test(test_truncation), cmocka_unit_test(test_select), cmocka_unit_test(test_fti))

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,12 +58,6 @@ static void test_skip(void **state)
     assert_int_equal(hrl_checksum(b, 0, HRL_NO_SKIP), 0xFFFFFFFFu);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vector_equals_scalar),
-        cmocka_unit_test(test_large),
-        cmocka_unit_test(test_skip),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test(test_vector_equals_scalar), cmocka_unit_test(test_large),
+              cmocka_unit_test(test_skip))

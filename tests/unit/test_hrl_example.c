@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,13 +213,6 @@ static void test_printed_header_checksum(void **state)
     free(f);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_block2_checksums),
-        cmocka_unit_test(test_block1_empty),
-        cmocka_unit_test(test_whole_file),
-        cmocka_unit_test(test_printed_header_checksum),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test(test_block2_checksums), cmocka_unit_test(test_block1_empty),
+              cmocka_unit_test(test_whole_file), cmocka_unit_test(test_printed_header_checksum))

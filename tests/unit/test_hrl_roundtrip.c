@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,14 +359,7 @@ static void test_chain(void **state)
     assert_int_equal(pl.p[0].offset, 2);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_random_roundtrips),
-        cmocka_unit_test(test_empty_log),
-        cmocka_unit_test(test_file_and_gzip),
-        cmocka_unit_test(test_io_error_sweep),
-        cmocka_unit_test(test_chain),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test(test_random_roundtrips), cmocka_unit_test(test_empty_log),
+              cmocka_unit_test(test_file_and_gzip), cmocka_unit_test(test_io_error_sweep),
+              cmocka_unit_test(test_chain))

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,12 +191,6 @@ static void test_refusals(void **state)
     hrl_view_close(NULL);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reads_match_replay),
-        cmocka_unit_test(test_map_covers_and_zero_runs_are_zero),
-        cmocka_unit_test(test_refusals),
-    };
-    return cmocka_run_group_tests(tests, setup, teardown);
-}
+HVK_TEST_MAIN(setup, teardown,
+              cmocka_unit_test(test_reads_match_replay),
+              cmocka_unit_test(test_map_covers_and_zero_runs_are_zero), cmocka_unit_test(test_refusals))

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,12 +171,7 @@ static void test_links_every_depth(void **state)
     assert_string_equal(w.leaf, "leaflink");
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_plain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lexical, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_links_every_depth, setup, teardown),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test_setup_teardown(test_plain, setup, teardown),
+              cmocka_unit_test_setup_teardown(test_lexical, setup, teardown),
+              cmocka_unit_test_setup_teardown(test_links_every_depth, setup, teardown))

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,12 +100,5 @@ static void test_rules(void **state)
     assert_int_equal(vhdx_locator_parse(hv_span_make(buf, sz, 0), &l, &e), -1);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip),
-        cmocka_unit_test(test_utf16),
-        cmocka_unit_test(test_rules),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_utf16), cmocka_unit_test(test_rules))

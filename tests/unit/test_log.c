@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,15 +261,7 @@ static void test_wrap(void **state)
     vhdx_ov_free(&ov);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vector),
-        cmocka_unit_test(test_entry_rules),
-        cmocka_unit_test(test_beyond_last),
-        cmocka_unit_test(test_overlay_random),
-        cmocka_unit_test(test_search_replay),
-        cmocka_unit_test(test_wrap),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test(test_vector), cmocka_unit_test(test_entry_rules),
+              cmocka_unit_test(test_beyond_last), cmocka_unit_test(test_overlay_random),
+              cmocka_unit_test(test_search_replay), cmocka_unit_test(test_wrap))

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <string.h>
 
 #include "layout.h"
@@ -127,12 +129,6 @@ static void test_truncation(void **state)
     assert_int_equal(vhdx_metadata_table_parse(hv_span_make(region, 0x10020, 0), &back, &e), -1);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip),
-        cmocka_unit_test(test_rules),
-        cmocka_unit_test(test_truncation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_rules),
+              cmocka_unit_test(test_truncation))

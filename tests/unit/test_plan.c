@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,12 +115,6 @@ static void test_random_against_replay(void **state)
     free(payload);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_simple_overlaps),
-        cmocka_unit_test(test_same_range_rewritten),
-        cmocka_unit_test(test_random_against_replay),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test(test_simple_overlaps), cmocka_unit_test(test_same_range_rewritten),
+              cmocka_unit_test(test_random_against_replay))

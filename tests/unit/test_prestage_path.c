@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <string.h>
 
 #include "prestage_path.h"
@@ -128,13 +130,6 @@ static void test_local_clean(void **state)
     assert_int_equal(ps_local_clean("a/b", out, sizeof out), -1);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_normalize),
-        cmocka_unit_test(test_join_relative),
-        cmocka_unit_test(test_map),
-        cmocka_unit_test(test_local_clean),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test(test_normalize), cmocka_unit_test(test_join_relative),
+              cmocka_unit_test(test_map), cmocka_unit_test(test_local_clean))

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,11 +240,5 @@ static void test_unsafe_and_identity(void **state)
     assert_true(ps_identity_ok(&child, &d));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scenario),
-        cmocka_unit_test(test_unsafe_and_identity),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test(test_scenario), cmocka_unit_test(test_unsafe_and_identity))

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <string.h>
 
 #include "hv_crc.h"
@@ -95,12 +97,6 @@ static void test_truncation(void **state)
 }
 
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vector),
-        cmocka_unit_test(test_rules),
-        cmocka_unit_test(test_truncation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test(test_vector), cmocka_unit_test(test_rules),
+              cmocka_unit_test(test_truncation))

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,12 +107,6 @@ static void test_empty(void **state)
     unlink(pd);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_copy_keeps_holes),
-        cmocka_unit_test(test_injected_failure),
-        cmocka_unit_test(test_empty),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HVK_TEST_MAIN(NULL, NULL,
+              cmocka_unit_test(test_copy_keeps_holes), cmocka_unit_test(test_injected_failure),
+              cmocka_unit_test(test_empty))

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "hvk_test.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,13 +344,6 @@ static int teardown(void **state)
     return 0;
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_base_states),
-        cmocka_unit_test(test_chain512),
-        cmocka_unit_test(test_chain4096),
-        cmocka_unit_test(test_check_collects),
-    };
-    return cmocka_run_group_tests(tests, setup, teardown);
-}
+HVK_TEST_MAIN(setup, teardown,
+              cmocka_unit_test(test_base_states), cmocka_unit_test(test_chain512),
+              cmocka_unit_test(test_chain4096), cmocka_unit_test(test_check_collects))
