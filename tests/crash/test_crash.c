@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "crash_io.h"
+#include "crash_util.h"
 #include "vhdx.h"
 #include "vhdx_write.h"
 #include "write_int.h" /* vhdx_rw_set_locator, vhdx_merge_copy: the steps swept alone */
@@ -23,48 +24,6 @@
 #define MB (1024 * 1024)
 
 static char dir[256];
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
-
-static void die(const struct hv_err *e, const char *what)
-{
-    char buf[1400];
-    fprintf(stderr, "FATAL %s: %s\n", what, hv_err_format(e, buf, sizeof buf));
-    exit(1);
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc(*len ? *len : 1);
-    if (fread(p, 1, *len, f) != *len)
-        *len = 0;
-    fclose(f);
-    return p;
-}
-
-static void spit(const char *path, const uint8_t *p, size_t len)
-{
-    unlink(path);
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(p, 1, len, f) != len)
-        exit(1);
-    fclose(f);
-}
 
 static void sha256(const uint8_t *p, size_t len, uint8_t out[32])
 {
@@ -116,13 +75,13 @@ static void learn_new(struct scenario *s)
     hv_err_clear(&e);
     struct hv_io *io = crash_io_new(s->start, s->start_len, 0, 1);
     if (s->op(io, s->file, &e) != 0)
-        die(&e, s->name);
+        crash_die(&e, s->name);
     size_t len;
     const uint8_t *p = crash_io_durable(io, &len);
-    spit(s->file, p, len);
+    crash_spit(s->file, p, len);
     hv_io_close(io);
     if (disk_digest(s->view, s->new_d, &e) != 0)
-        die(&e, "new digest");
+        crash_die(&e, "new digest");
     CHECK((memcmp(s->old_d, s->new_d, 32) == 0) == s->same, "%s: view %s", s->name,
           s->same ? "changed" : "did not change");
 }
@@ -156,7 +115,7 @@ static void verify_survivor(struct scenario *s, unsigned k, uint64_t seed)
           "%s k=%u seed=%llu: check found %d errors", s->name, k, (unsigned long long)seed, errors);
     /* the writable reopen runs over a recorder too: no real fsyncs */
     size_t len;
-    uint8_t *bytes = slurp(s->file, &len);
+    uint8_t *bytes = crash_slurp(s->file, &len);
     struct hv_io *io = crash_io_new(bytes, len, 0, 1);
     free(bytes);
     vhdx_rw *w;
@@ -166,7 +125,7 @@ static void verify_survivor(struct scenario *s, unsigned k, uint64_t seed)
         return;
     }
     const uint8_t *after = crash_io_durable(io, &len);
-    spit(s->file, after, len);
+    crash_spit(s->file, after, len);
     hv_io_close(io);
     uint8_t d2[32];
     CHECK(disk_digest(s->view, d2, &e) == 0 && !memcmp(d, d2, 32),
@@ -185,7 +144,7 @@ static void sweep(struct scenario *s, uint64_t seed)
         crash_io_get_stats(io, &st);
         size_t len;
         const uint8_t *p = crash_io_durable(io, &len);
-        spit(s->file, p, len);
+        crash_spit(s->file, p, len);
         hv_io_close(io);
         verify_survivor(s, k, seed);
         if (!st.crashed)
@@ -200,15 +159,15 @@ static void run(struct scenario *s)
     hv_err_clear(&e);
     if (!s->view)
         s->view = s->file;
-    s->start = slurp(s->file, &s->start_len);
+    s->start = crash_slurp(s->file, &s->start_len);
     if (!s->start || disk_digest(s->view, s->old_d, &e) != 0)
-        die(&e, s->name);
+        crash_die(&e, s->name);
     learn_new(s);
     const char *env = getenv("HVK_CRASH_SEEDS");
     uint64_t seeds = env ? strtoull(env, NULL, 10) : 3;
     for (uint64_t seed = 1; seed <= seeds; seed++)
         sweep(s, seed);
-    spit(s->file, s->start, s->start_len);
+    crash_spit(s->file, s->start, s->start_len);
     free(s->start);
 }
 
@@ -333,7 +292,7 @@ static void sweep_create(const char *path)
         if (!st.crashed) {
             size_t len;
             const uint8_t *p = crash_io_durable(io, &len);
-            spit(path, p, len);
+            crash_spit(path, p, len);
             uint8_t d[32], want[32];
             uint8_t *disk = calloc(1, 8 * MB);
             memcpy(disk + MB + 512, pattern, 3 * MB);
@@ -362,14 +321,14 @@ static void make_base(const char *path, int fill)
                                    .block_size = MB };
     vhdx_builder *b;
     if (vhdx_builder_begin(path, &p, &b, &e) != 0)
-        die(&e, "begin");
+        crash_die(&e, "begin");
     for (uint64_t i = 0; fill && i < 8; i += 2) {
         memset(pattern, (int)(0x40 + i), MB);
         if (vhdx_builder_put_block(b, i, pattern, NULL, &e) != 0)
-            die(&e, "put");
+            crash_die(&e, "put");
     }
     if (vhdx_builder_finish(b, &e) != 0)
-        die(&e, "finish");
+        crash_die(&e, "finish");
 }
 
 static void make_child(const char *parent, const char *child)
@@ -379,15 +338,15 @@ static void make_child(const char *parent, const char *child)
     vhdx *p;
     struct vhdx_open_opts o = { .flags = VHDX_OPEN_NO_PARENT };
     if (vhdx_open(parent, &o, &p, &e) != 0)
-        die(&e, "parent");
+        crash_die(&e, "parent");
     char store[3 * 4096];
     struct vhdx_parent_info pi;
     if (vhdx_parent_info_from(p, child, NULL, &pi, store, sizeof store, &e) != 0)
-        die(&e, "parent info");
+        crash_die(&e, "parent info");
     struct vhdx_build_params bp = { .type = VHDX_TYPE_DIFFERENCING, .block_size = MB, .parent = &pi };
     vhdx_close(p);
     if (vhdx_create(child, &bp, &e) != 0)
-        die(&e, "child");
+        crash_die(&e, "child");
 }
 
 int main(void)
@@ -404,8 +363,8 @@ int main(void)
     for (size_t i = 0; i < sizeof pattern; i++)
         pattern[i] = (uint8_t)(i * 131 + (i >> 12));
     size_t blen = 0;
-    uint8_t *bbytes = slurp(base, &blen);
-    spit(moved_path, bbytes, blen); /* the "moved" parent: same bytes, same identity */
+    uint8_t *bbytes = crash_slurp(base, &blen);
+    crash_spit(moved_path, bbytes, blen); /* the "moved" parent: same bytes, same identity */
 
     char created[300];
     snprintf(created, sizeof created, "%s/created.vhdx", dir);
@@ -433,18 +392,18 @@ int main(void)
     if (vhdx_open_rw(child, NULL, &w, &e) || vhdx_write(w, pattern, 5 * 512, MB + 1536, &e) ||
         vhdx_write(w, pattern, 2 * MB, 4 * MB, &e) || vhdx_discard(w, 6 * MB, MB, &e) ||
         vhdx_close_rw(w, &e))
-        die(&e, "child data");
+        crash_die(&e, "child data");
     vhdx *p;
     struct vhdx_open_opts o = { .flags = VHDX_OPEN_NO_PARENT };
     char store[3 * 4096];
     struct vhdx_parent_info pi;
     if (vhdx_open(base, &o, &p, &e) || vhdx_parent_info_from(p, child, NULL, &pi, store, sizeof store, &e))
-        die(&e, "merge parent");
+        crash_die(&e, "merge parent");
     vhdx_close(p);
     hv_guid_random(&merge_guid);
     pi.linkage2 = merge_guid;
     if (vhdx_open_rw(child, NULL, &w, &e) || vhdx_rw_set_locator(w, &pi, &e) || vhdx_close_rw(w, &e))
-        die(&e, "linkage2");
+        crash_die(&e, "linkage2");
     struct scenario merge = { .name = "merge into parent", .file = base, .view = child, .same = 1,
                               .op = op_merge };
     run(&merge);
@@ -452,6 +411,6 @@ int main(void)
     unlink(child);
     unlink(base);
     rmdir(dir);
-    printf("%s\n", failures ? "FAILED" : "ok");
-    return failures ? 1 : 0;
+    printf("%s\n", crash_failures ? "FAILED" : "ok");
+    return crash_failures ? 1 : 0;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "crash_io.h"
+#include "crash_util.h"
 #include "vhdx.h"
 #include "vhdx_ops.h"
 #include "vhdx_write.h"
@@ -20,48 +21,6 @@
 #define MB (1024 * 1024)
 
 static char dir[256];
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
-
-static void die(const struct hv_err *e, const char *what)
-{
-    char buf[1400];
-    fprintf(stderr, "FATAL %s: %s\n", what, hv_err_format(e, buf, sizeof buf));
-    exit(1);
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc(*len ? *len : 1);
-    if (fread(p, 1, *len, f) != *len)
-        *len = 0;
-    fclose(f);
-    return p;
-}
-
-static void spit(const char *path, const uint8_t *p, size_t len)
-{
-    unlink(path);
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(p, 1, len, f) != len)
-        exit(1);
-    fclose(f);
-}
 
 struct dig {
     vhdx *img;
@@ -142,14 +101,14 @@ static void learn_new(struct scenario *s)
     hv_err_clear(&e);
     struct hv_io *io = crash_io_new(s->start, s->start_len, 0, 1);
     if (s->op(io, s->file, &e) != 0)
-        die(&e, s->name);
+        crash_die(&e, s->name);
     size_t len;
     const uint8_t *p = crash_io_durable(io, &len);
-    spit(s->file, p, len);
+    crash_spit(s->file, p, len);
     s->new_len = len;
     hv_io_close(io);
     if (disk_digest(s->file, s->new_d, &e) != 0)
-        die(&e, "new digest");
+        crash_die(&e, "new digest");
     CHECK((memcmp(s->old_d, s->new_d, 32) == 0) == s->same, "%s: disk %s", s->name,
           s->same ? "changed" : "did not change");
     CHECK(len < s->start_len || !s->same, "%s: file did not shrink", s->name);
@@ -172,7 +131,7 @@ static void verify_survivor(struct scenario *s, unsigned k, uint64_t seed)
     CHECK(vhdx_check(s->file, NULL, count_problem, &errors, &e) == 0 && errors == 0,
           "%s k=%u seed=%llu: check found %d errors", s->name, k, (unsigned long long)seed, errors);
     size_t len;
-    uint8_t *bytes = slurp(s->file, &len);
+    uint8_t *bytes = crash_slurp(s->file, &len);
     struct hv_io *io = crash_io_new(bytes, len, 0, 1);
     free(bytes);
     vhdx_rw *w;
@@ -182,7 +141,7 @@ static void verify_survivor(struct scenario *s, unsigned k, uint64_t seed)
         return;
     }
     const uint8_t *after = crash_io_durable(io, &len);
-    spit(s->file, after, len);
+    crash_spit(s->file, after, len);
     hv_io_close(io);
     uint8_t d2[32];
     CHECK(disk_digest(s->file, d2, &e) == 0 && !memcmp(d, d2, 32),
@@ -196,7 +155,7 @@ static void resume(struct scenario *s, unsigned k, uint64_t seed)
     struct hv_err e;
     hv_err_clear(&e);
     size_t len;
-    uint8_t *bytes = slurp(s->file, &len);
+    uint8_t *bytes = crash_slurp(s->file, &len);
     struct hv_io *io = crash_io_new(bytes, len, 0, 1);
     free(bytes);
     CHECK(s->op(io, s->file, &e) == 0, "%s k=%u seed=%llu: rerun failed", s->name, k,
@@ -219,7 +178,7 @@ static void sweep(struct scenario *s, uint64_t seed)
         crash_io_get_stats(io, &st);
         size_t len;
         const uint8_t *p = crash_io_durable(io, &len);
-        spit(s->file, p, len);
+        crash_spit(s->file, p, len);
         hv_io_close(io);
         verify_survivor(s, k, seed);
         if (st.crashed && s->same)
@@ -234,15 +193,15 @@ static void run(struct scenario *s)
 {
     struct hv_err e;
     hv_err_clear(&e);
-    s->start = slurp(s->file, &s->start_len);
+    s->start = crash_slurp(s->file, &s->start_len);
     if (!s->start || disk_digest(s->file, s->old_d, &e) != 0)
-        die(&e, s->name);
+        crash_die(&e, s->name);
     learn_new(s);
     const char *env = getenv("HVK_CRASH_SEEDS");
     uint64_t seeds = env ? strtoull(env, NULL, 10) : 1; /* HVK_CRASH_SEEDS=3 sweeps deeper */
     for (uint64_t seed = 1; seed <= seeds; seed++)
         sweep(s, seed);
-    spit(s->file, s->start, s->start_len);
+    crash_spit(s->file, s->start, s->start_len);
     free(s->start);
 }
 
@@ -283,16 +242,16 @@ static void make(const char *path, enum vhdx_type type, uint64_t size, const cha
     vhdx_builder *b;
     static uint8_t blk[MB];
     if (vhdx_builder_begin(path, &p, &b, &e) != 0)
-        die(&e, "begin");
+        crash_die(&e, "begin");
     for (uint64_t i = 0; fill[i]; i++) {
         if (fill[i] == '.')
             continue;
         memset(blk, fill[i] == '0' ? 0 : fill[i], MB);
         if (vhdx_builder_put_block(b, i, blk, NULL, &e) != 0)
-            die(&e, "put");
+            crash_die(&e, "put");
     }
     if (vhdx_builder_finish(b, &e) != 0)
-        die(&e, "finish");
+        crash_die(&e, "finish");
 }
 
 /* A child of `parent` holding: block 1 zero, block 2 data, part of block 4
@@ -304,23 +263,23 @@ static void make_child(const char *parent, const char *child)
     vhdx *p;
     struct vhdx_open_opts o = { .flags = VHDX_OPEN_NO_PARENT };
     if (vhdx_open(parent, &o, &p, &e) != 0)
-        die(&e, "parent");
+        crash_die(&e, "parent");
     char store[3 * 4096];
     struct vhdx_parent_info pi;
     if (vhdx_parent_info_from(p, child, NULL, &pi, store, sizeof store, &e) != 0)
-        die(&e, "parent info");
+        crash_die(&e, "parent info");
     vhdx_close(p);
     unlink(child);
     struct vhdx_build_params bp = { .type = VHDX_TYPE_DIFFERENCING, .block_size = MB, .parent = &pi };
     if (vhdx_create(child, &bp, &e) != 0)
-        die(&e, "child");
+        crash_die(&e, "child");
     static uint8_t z[MB], d[MB];
     memset(d, 0xc3, sizeof d);
     vhdx_rw *w;
     if (vhdx_open_rw(child, NULL, &w, &e) || vhdx_write(w, z, MB, 1 * MB, &e) ||
         vhdx_write(w, d, MB, 2 * MB, &e) || vhdx_write(w, d, 8192, 4 * MB + 4096, &e) ||
         vhdx_write(w, z, MB, 6 * MB, &e) || vhdx_close_rw(w, &e))
-        die(&e, "child data");
+        crash_die(&e, "child data");
 }
 
 int main(void)
@@ -371,6 +330,6 @@ int main(void)
     unlink(base);
     unlink(img);
     rmdir(dir);
-    printf("%s\n", failures ? "FAILED" : "ok");
-    return failures ? 1 : 0;
+    printf("%s\n", crash_failures ? "FAILED" : "ok");
+    return crash_failures ? 1 : 0;
 }

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "crash_io.h"
+#include "crash_util.h"
 #include "hrl_impl.h" /* hrl_restore_into: restore before its publication */
 #include "hrl.h"
 #include "hrl_points.h"
@@ -35,51 +36,10 @@
 #define DISK (4 * MB)
 #define NLOGS 3
 
-static int failures;
 static char dir[256], base_path[300], surv_path[300], out_path[300], log_path[NLOGS][300];
 static uint8_t old_disk[DISK], got[DISK];
 static uint8_t point_disk[NLOGS + 1][DISK]; /* point 0 = old_disk */
 #define new_disk point_disk[NLOGS]
-
-#define CHECK(cond, ...)                                                      \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);              \
-            fprintf(stderr, __VA_ARGS__);                                     \
-            fputc('\n', stderr);                                              \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
-
-static void die(const struct hv_err *e, const char *what)
-{
-    char buf[1400];
-    fprintf(stderr, "FATAL %s: %s\n", what, hv_err_format(e, buf, sizeof buf));
-    exit(1);
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc(*len ? *len : 1);
-    if (fread(p, 1, *len, f) != *len)
-        *len = 0;
-    fclose(f);
-    return p;
-}
-
-static void spit(const char *path, const uint8_t *p, size_t len)
-{
-    unlink(path);
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(p, 1, len, f) != len || fclose(f) != 0)
-        exit(1);
-}
 
 /* Logs: log i writes 24 ranges of 1..16 sectors, overlapping each other and
  * the other logs, each with its own bytes. */
@@ -94,7 +54,7 @@ static void make_logs(void)
         o.previous_unique_id.b[0] = (uint8_t)i;
         hrl_writer *w;
         if (hrl_writer_create(log_path[i], &o, &w, &e) != 0)
-            die(&e, "log");
+            crash_die(&e, "log");
         for (int k = 0; k < 24; k++) {
             s ^= s << 13, s ^= s >> 7, s ^= s << 17;
             uint32_t len = 512u * (1 + (uint32_t)(s % 16));
@@ -102,10 +62,10 @@ static void make_logs(void)
             memset(buf, (int)(s >> 40), len);
             buf[0] = (uint8_t)(i * 24 + k);
             if (hrl_writer_add(w, off, buf, len, 1, &e) != 0)
-                die(&e, "log write");
+                crash_die(&e, "log write");
         }
         if (hrl_writer_close(w, NULL, &e) != 0)
-            die(&e, "log close");
+            crash_die(&e, "log close");
     }
 }
 
@@ -115,13 +75,13 @@ static void make_base(void)
     struct hv_err e;
     struct vhdx_build_params p = { .type = VHDX_TYPE_DYNAMIC, .virtual_size = DISK, .block_size = MB };
     if (vhdx_create(base_path, &p, &e) != 0)
-        die(&e, "base");
+        crash_die(&e, "base");
     vhdx_rw *w;
     static uint8_t fill[MB];
     memset(fill, 0xB5, sizeof fill);
     if (vhdx_open_rw(base_path, NULL, &w, &e) != 0 || vhdx_write(w, fill, MB, 0, &e) != 0 ||
         vhdx_write(w, fill, MB, 2 * MB, &e) != 0 || vhdx_close_rw(w, &e) != 0)
-        die(&e, "base write");
+        crash_die(&e, "base write");
     memset(old_disk, 0, DISK);
     memcpy(old_disk, fill, MB);
     memcpy(old_disk + 2 * MB, fill, MB);
@@ -207,7 +167,7 @@ static unsigned sweep_vhdx(const hrl_set *set, const uint8_t *start, size_t star
         crash_io_get_stats(io, &st);
         size_t len;
         const uint8_t *d = crash_io_durable(io, &len);
-        spit(surv_path, d, len);
+        crash_spit(surv_path, d, len);
         hv_io_close(io);
         vhdx *img = NULL;
         int errors = 0;
@@ -246,7 +206,7 @@ static unsigned sweep_restore(const hrl_set *set, vhdx *base, unsigned flags, ui
         }
         size_t len;
         const uint8_t *d = crash_io_durable(io, &len);
-        spit(out_path, d, len);
+        crash_spit(out_path, d, len);
         hv_io_close(io);
         CHECK(rc == 0, "%s: the run without a cut failed", what);
         int errors = 0;
@@ -281,7 +241,7 @@ int main(void)
     struct hrl_base b = { DISK, 512, 0, { { 0 } } };
     const char *lp[NLOGS] = { log_path[0], log_path[1], log_path[2] };
     if (hrl_set_open(lp, NLOGS, &b, NULL, &set, &e) != 0)
-        die(&e, "set");
+        crash_die(&e, "set");
     if (hrl_set_usable(set) != NLOGS) {
         fprintf(stderr, "FATAL: the logs are not a sound chain\n");
         return 1;
@@ -293,7 +253,7 @@ int main(void)
             return 1;
         }
     size_t start_len = 0;
-    uint8_t *start = slurp(base_path, &start_len);
+    uint8_t *start = crash_slurp(base_path, &start_len);
     if (!start)
         return 1;
     const char *env = getenv("HVK_CRASH_SEEDS");
@@ -301,7 +261,7 @@ int main(void)
     unsigned raw_points = 0, vhdx_points = 0, diff_points = 0, flat_points = 0;
     vhdx *base;
     if (vhdx_open(base_path, NULL, &base, &e) != 0)
-        die(&e, "base open");
+        crash_die(&e, "base open");
     for (uint64_t seed = 1; seed <= seeds; seed++) {
         raw_points += sweep_raw(set, seed) - 1;
         vhdx_points += sweep_vhdx(set, start, start_len, seed) - 1;
@@ -324,6 +284,6 @@ int main(void)
     for (int i = 0; i < NLOGS; i++)
         unlink(log_path[i]);
     rmdir(dir);
-    printf("%s\n", failures ? "FAILED" : "ok");
-    return failures != 0;
+    printf("%s\n", crash_failures ? "FAILED" : "ok");
+    return crash_failures != 0;
 }

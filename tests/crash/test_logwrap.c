@@ -10,42 +10,13 @@
 #include <unistd.h>
 
 #include "crash_io.h"
+#include "crash_util.h"
 #include "vhdx.h"
 #include "vhdx_write.h"
 
 #define MB (1024 * 1024)
 #define DISK (4 * MB)
 #define WRITES 300
-
-static void die(const struct hv_err *e, const char *what)
-{
-    char buf[1400];
-    fprintf(stderr, "FATAL %s: %s\n", what, hv_err_format(e, buf, sizeof buf));
-    exit(1);
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc(*len);
-    if (fread(p, 1, *len, f) != *len)
-        exit(1);
-    fclose(f);
-    return p;
-}
-
-static void spit(const char *path, const uint8_t *p, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(p, 1, len, f) != len)
-        exit(1);
-    fclose(f);
-}
 
 /* Write i: 512 bytes of value i+1 at a sector that advances through block 0
  * of a child: every write logs one bitmap sector, so ~8 KiB per entry. */
@@ -112,19 +83,19 @@ int main(void)
     vhdx_builder *b;
     if (vhdx_builder_begin(base, &bp, &b, &e) || vhdx_builder_write(b, parent, DISK, 0, &e) ||
         vhdx_builder_finish(b, &e))
-        die(&e, "base");
+        crash_die(&e, "base");
     vhdx *p;
     struct vhdx_open_opts o = { .flags = VHDX_OPEN_NO_PARENT };
     char store[3 * 4096];
     struct vhdx_parent_info pi;
     if (vhdx_open(base, &o, &p, &e) || vhdx_parent_info_from(p, child, NULL, &pi, store, sizeof store, &e))
-        die(&e, "parent");
+        crash_die(&e, "parent");
     vhdx_close(p);
     struct vhdx_build_params cp = { .type = VHDX_TYPE_DIFFERENCING, .block_size = MB, .parent = &pi };
     if (vhdx_create(child, &cp, &e))
-        die(&e, "child");
+        crash_die(&e, "child");
     size_t len = 0;
-    uint8_t *start = slurp(child, &len);
+    uint8_t *start = crash_slurp(child, &len);
 
     int failures = 0;
     /* the clean run, then cuts spread over the session (3 flushes per write) */
@@ -136,7 +107,7 @@ int main(void)
         crash_io_get_stats(io, &st);
         size_t dlen;
         const uint8_t *d = crash_io_durable(io, &dlen);
-        spit(child, d, dlen);
+        crash_spit(child, d, dlen);
         hv_io_close(io);
         int n = prefix_len(child, parent);
         printf("cut at flush %3u (of %u): disk shows the first %d writes\n", cuts[i], st.flushes, n);
