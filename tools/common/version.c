@@ -1,8 +1,8 @@
-/* version.c: `vhdx version`. */
+/* version.c: `vhdx version` and `hrl version`, one command for both programs. */
 #include <stdio.h>
 
 #include "cli.h"
-#include "cmds.h"
+#include "opt.h"
 
 static const struct cli_opt opts[] = { CLI_OPT_END };
 const struct cli_spec spec_version = { "version", "", "print the version", "", opts, NULL };
