@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hv_io.h"
 #include "hv_pool.h"
 #include "hv_zero.h"
 #include "vhdx.h"
@@ -96,17 +97,6 @@ static int copy_piece(int in_fd, int out_fd, const uint8_t *p, uint64_t in_off, 
     return 0;
 }
 
-/* Drops the whole pages of [p, p+len) from this process's mapping once
- * copied (they stay in the page cache), so peak memory does not grow with
- * the size of the disk. */
-static void release(const uint8_t *p, uint64_t len)
-{
-    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1), b = ((uintptr_t)p + len) & ~(pg - 1);
-    if (b > a)
-        (void)madvise((void *)a, b - a, MADV_DONTNEED);
-}
-
 /* One job: its all-zero pages (hv_zero_run on the mapping, which the copy
  * then finds in the page cache) stay holes; the rest is copied. After the
  * first error the remaining jobs are skipped. */
@@ -128,7 +118,7 @@ static void copy_job(void *ctx, size_t i)
         }
         at += n;
     }
-    release(j->p, j->len);
+    hv_map_release(j->p, j->len);
 }
 
 /* Runs the queued jobs on THREADS threads; returns 0 or an errno. */

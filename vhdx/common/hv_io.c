@@ -287,3 +287,11 @@ int hv_fsync_dir_of(const char *path, struct hv_err *e)
         return hv_fail_errno(e, err, "flush", "directory '%s'", dir);
     return 0;
 }
+
+void hv_map_release(const void *p, uint64_t len)
+{
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1), b = ((uintptr_t)p + len) & ~(pg - 1);
+    if (b > a)
+        (void)madvise((void *)a, b - a, MADV_DONTNEED);
+}

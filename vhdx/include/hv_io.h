@@ -98,6 +98,10 @@ HVK_API int hv_map_fd(int fd, const char *path, struct hv_map *m, struct hv_err 
  *  @return 0, or -1 with e (HV_UNSUPPORTED when `io` is not a file). */
 HVK_API int hv_io_map(struct hv_io *io, struct hv_map *m, struct hv_err *e);
 HVK_API void hv_unmap(struct hv_map *m); /* accepts a zeroed map */
+/* Drops the whole pages of [p, p+len) of a read-only mapping from this
+ * process (they stay in the page cache): a long sequential pass over a map
+ * keeps peak memory independent of the file size. */
+HVK_API void hv_map_release(const void *p, uint64_t len);
 
 /* Writes the whole of `path`'s containing directory entry durably (fsync of
  * the directory), after a rename. */

@@ -190,17 +190,6 @@ static int put_window(struct conv *c, const uint8_t *p, uint64_t len, uint64_t o
     return 0;
 }
 
-/* Drops the whole pages of [p, p+len) from this process's view of the
- * (shared, read-only) input mapping once written: they stay in the page
- * cache, and peak memory does not grow with the size of the disk. */
-static void release(const uint8_t *p, uint64_t len)
-{
-    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1), b = ((uintptr_t)p + len) & ~(pg - 1);
-    if (b > a)
-        (void)madvise((void *)a, b - a, MADV_DONTNEED);
-}
-
 /* put_window() over mapped input, WRITE_MAX at a time, releasing each. */
 static int put_data(struct conv *c, const uint8_t *p, uint64_t len, uint64_t off, int mapped)
 {
@@ -209,7 +198,7 @@ static int put_data(struct conv *c, const uint8_t *p, uint64_t len, uint64_t off
         if (put_window(c, p + w, n, off + w) != 0)
             return -1;
         if (mapped)
-            release(p + w, n);
+            hv_map_release(p + w, n);
     }
     return 0;
 }
