@@ -45,7 +45,7 @@ int fx_chain_open(struct fx_chain *c, const char *base, char **logs, size_t nlog
 {
     memset(c, 0, sizeof *c);
     c->base_path = base;
-    int rc = fx_logs_expand(logs, nlogs, &c->logs);
+    int rc = log_args_expand(logs, nlogs, 1, &c->logs);
     if (rc)
         return rc;
     struct hv_err e;
@@ -79,7 +79,7 @@ void fx_chain_close(struct fx_chain *c)
 {
     hrl_set_close(c->set);
     vhdx_close(c->base);
-    fx_logs_free(&c->logs);
+    log_args_free(&c->logs);
     free(c->times);
     memset(c, 0, sizeof *c);
 }

@@ -11,19 +11,12 @@
 #include "fx_source.h"
 #include "hrl_points.h"
 
-/* LOG arguments: files as given, directories expanded to their *.hrl and
- * *.hrl.gz files. @return 0, or an exit status after printing the error. */
-struct fx_logs {
-    char **paths;
-    size_t n;
-};
-int fx_logs_expand(char **args, size_t nargs, struct fx_logs *out);
-void fx_logs_free(struct fx_logs *l);
+#include "log_args.h"
 
 /* A base VHDX and its logs, verified as recovery points. */
 struct fx_chain {
     const char *base_path;
-    struct fx_logs logs;
+    struct log_args logs;
     vhdx *base;
     hrl_set *set;
     const struct hrl_write *writes;

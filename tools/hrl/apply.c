@@ -95,8 +95,8 @@ int cmd_apply(int argc, char **argv)
     if (is_vhdx(target, &vhdx_target) != 0)
         return EXIT_ERROR;
 
-    struct ps_logs logs;
-    int rc = ps_logs_expand(argv + optind, (size_t)(argc - optind), 1, &logs);
+    struct log_args logs;
+    int rc = log_args_expand(argv + optind, (size_t)(argc - optind), 1, &logs);
     if (rc)
         return rc;
     struct hv_err e;
@@ -205,6 +205,6 @@ out:
     hv_io_close(io);
     hrl_set_close(set);
     ps_plist_free(&pl);
-    ps_logs_free(&logs);
+    log_args_free(&logs);
     return rc;
 }

@@ -75,7 +75,7 @@ static int mount_main(int argc, char **argv, struct chain_opts *chain)
     if (argc - optind < 2)
         return cli_usage("mount", SYNOPSIS, "LOG... and DIR expected");
     const char *dir = argv[argc - 1];
-    struct ps_logs logs;
+    struct log_args logs;
     struct ps_base base;
     int rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind - 1), base_path, &chain->o, &logs, &base);
     if (rc)
@@ -89,7 +89,7 @@ static int mount_main(int argc, char **argv, struct chain_opts *chain)
     hrl_set_close(set);
     ps_plist_free(&pl);
     ps_base_close(&base);
-    ps_logs_free(&logs);
+    log_args_free(&logs);
     return rc;
 }
 

@@ -65,7 +65,7 @@ static int points_main(int argc, char **argv, struct chain_opts *chain)
         return cli_bad("--base BASE is needed (the VHDX the first log applies to)");
     if (optind >= argc)
         return cli_bad("a LOG (file or directory) is needed");
-    struct ps_logs logs;
+    struct log_args logs;
     struct ps_base base;
     int rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), base_path, &chain->o, &logs, &base);
     if (rc)
@@ -156,7 +156,7 @@ out:
     hrl_set_close(set);
     ps_plist_free(&pl);
     ps_base_close(&base);
-    ps_logs_free(&logs);
+    log_args_free(&logs);
     return rc;
 }
 

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "pointset.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -12,121 +11,6 @@
 
 #include "util.h"
 #include "vhdx_probe.h"
-
-static int ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && !strcmp(s + a - b, suf);
-}
-
-static int str_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int push(struct ps_logs *l, size_t *cap, char *p)
-{
-    if (!p)
-        return -1;
-    if (l->n == *cap) {
-        size_t c = *cap ? 2 * *cap : 16;
-        char **n = realloc(l->paths, c * sizeof *n);
-        if (!n) {
-            free(p);
-            return -1;
-        }
-        l->paths = n;
-        *cap = c;
-    }
-    l->paths[l->n++] = p;
-    return 0;
-}
-
-/* "x.hrl" and "x.hrl.gz" side by side are one log: the plain file is used. */
-static int shadowed(DIR *d, const char *dir, const char *name)
-{
-    (void)d;
-    size_t n = strlen(name);
-    if (n < 8 || strcmp(name + n - 3, ".gz"))
-        return 0;
-    char p[4096];
-    int w = snprintf(p, sizeof p, "%s/%.*s", dir, (int)(n - 3), name);
-    if (w < 0 || (size_t)w >= sizeof p)
-        return 0;
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-int ps_logs_expand(char **args, size_t nargs, int probe, struct ps_logs *out)
-{
-    memset(out, 0, sizeof *out);
-    size_t cap = 0;
-    for (size_t i = 0; i < nargs; i++) {
-        struct stat st;
-        if (stat(args[i], &st) != 0) {
-            int e = errno;
-            ps_logs_free(out);
-            return cli_errorf("'%s': %s", args[i], e == ENOENT ? "no such file or directory" : strerror(e));
-        }
-        if (!S_ISDIR(st.st_mode)) {
-            struct hv_err e;
-            hv_err_clear(&e);
-            struct vhdx_probe_result pr;
-            if (probe && vhdx_probe_expect(args[i], (1u << VHDX_KIND_HRL) | (1u << VHDX_KIND_GZIP), &pr, &e) != 0) {
-                ps_logs_free(out);
-                if (pr.kind == VHDX_KIND_RAW && e.code == HV_FORMAT)
-                    snprintf(e.msg, sizeof e.msg, "is not a replica log (no 'msctlog' header cookie at offset 0)");
-                return cli_error(&e);
-            }
-            if (push(out, &cap, strdup(args[i])) != 0)
-                goto nomem;
-            continue;
-        }
-        /* "logs/" and "logs" name the same files: no doubled slash in messages. */
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%s", args[i]);
-        for (size_t l = strlen(dir); l > 1 && dir[l - 1] == '/'; l--)
-            dir[l - 1] = 0;
-        DIR *d = opendir(dir);
-        if (!d) {
-            int e = errno;
-            ps_logs_free(out);
-            return cli_errorf("'%s': %s", args[i], strerror(e));
-        }
-        size_t first = out->n;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-            if (de->d_name[0] == '.' || !(ends_with(de->d_name, ".hrl") || ends_with(de->d_name, ".hrl.gz") ||
-                                          ends_with(de->d_name, ".HRL")))
-                continue;
-            if (shadowed(d, dir, de->d_name))
-                continue;
-            char *p;
-            if (asprintf(&p, "%s/%s", strcmp(dir, "/") ? dir : "", de->d_name) < 0 || push(out, &cap, p) != 0) {
-                closedir(d);
-                goto nomem;
-            }
-        }
-        closedir(d);
-        if (out->n == first) { /* refused before sorting nothing */
-            ps_logs_free(out);
-            return cli_errorf("'%s': no .hrl or .hrl.gz files in this directory", args[i]);
-        }
-        qsort(out->paths + first, out->n - first, sizeof *out->paths, str_cmp);
-    }
-    return 0;
-nomem:
-    ps_logs_free(out);
-    return cli_errorf("out of memory");
-}
-
-void ps_logs_free(struct ps_logs *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->paths[i]);
-    free(l->paths);
-    memset(l, 0, sizeof *l);
-}
 
 int ps_base_open(const char *path, const struct vhdx_open_opts *o, struct ps_base *b)
 {
@@ -157,13 +41,13 @@ void ps_base_close(struct ps_base *b)
 }
 
 int ps_logs_base_open(char **args, size_t nargs, const char *base_path, const struct vhdx_open_opts *o,
-                      struct ps_logs *logs, struct ps_base *base)
+                      struct log_args *logs, struct ps_base *base)
 {
-    int rc = ps_logs_expand(args, nargs, 1, logs);
+    int rc = log_args_expand(args, nargs, 1, logs);
     if (rc)
         return rc;
     if ((rc = ps_base_open(base_path, o, base)) != 0)
-        ps_logs_free(logs);
+        log_args_free(logs);
     return rc;
 }
 
@@ -203,7 +87,7 @@ void ps_plist_free(struct ps_plist *pl)
     pl->keep = NULL;
 }
 
-int ps_set_open(const struct ps_logs *logs, const struct hrl_base *base, int ignore_guid,
+int ps_set_open(const struct log_args *logs, const struct hrl_base *base, int ignore_guid,
                 struct ps_plist *pl, hrl_set **out)
 {
     struct hv_err e;

@@ -9,22 +9,12 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "log_args.h"
 #include "hrl_points.h"
 #include "hrl_restore.h"
 #include "vhdx.h"
 #include "chain_opts.h"
 
-/* LOG arguments: files as given, directories expanded to their *.hrl and
- * *.hrl.gz files (sorted by name; chain order comes from the headers). */
-struct ps_logs {
-    char **paths;
-    size_t n;
-};
-/* `probe`: refuse a file argument that is not a log (the recovery-point
- * commands); verify and timeline report such a file among the others.
- * @return 0, or an exit status after printing the error. */
-int ps_logs_expand(char **args, size_t nargs, int probe, struct ps_logs *out);
-void ps_logs_free(struct ps_logs *l);
 
 /* The base: an open VHDX chain and what the logs are checked against. */
 struct ps_base {
@@ -37,10 +27,10 @@ struct ps_base {
 int ps_base_open(const char *path, const struct vhdx_open_opts *o, struct ps_base *b);
 void ps_base_close(struct ps_base *b);
 
-/* ps_logs_expand() then ps_base_open(): on failure nothing stays allocated.
+/* log_args_expand() then ps_base_open(): on failure nothing stays allocated.
  * @return 0, or an exit status after printing the error. */
 int ps_logs_base_open(char **args, size_t nargs, const char *base_path, const struct vhdx_open_opts *o,
-                      struct ps_logs *logs, struct ps_base *base);
+                      struct log_args *logs, struct ps_base *base);
 
 /* Problems of the set, printed to stderr ("hrl: 'F': WHAT at 0xOFF: MSG [kind]")
  * unless quiet, the first ones kept for JSON and for verify's report. */
@@ -62,7 +52,7 @@ void ps_plist_cb(void *ctx, const struct hrl_set_problem *p);
 void ps_plist_free(struct ps_plist *pl);
 
 /* Opens the set (all logs verified). @return 0, or an exit status (2: I/O). */
-int ps_set_open(const struct ps_logs *logs, const struct hrl_base *base, int ignore_guid,
+int ps_set_open(const struct log_args *logs, const struct hrl_base *base, int ignore_guid,
                 struct ps_plist *pl, hrl_set **out);
 
 /* --point N | --until TIME | --log UNIQUEID, resolved against the set.

@@ -91,7 +91,7 @@ static int restore_main(int argc, char **argv, struct chain_opts *chain)
     if (access(out, F_OK) == 0)
         return cli_bad("--out '%s' exists; give the name of a new file", out);
 
-    struct ps_logs logs;
+    struct log_args logs;
     struct ps_base base;
     int rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), base_path, &chain->o, &logs, &base);
     if (rc)
@@ -161,7 +161,7 @@ out:
     hrl_set_close(set);
     ps_plist_free(&pl);
     ps_base_close(&base);
-    ps_logs_free(&logs);
+    log_args_free(&logs);
     return rc;
 }
 

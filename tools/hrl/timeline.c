@@ -134,7 +134,7 @@ static int cmp_region(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static int run(const struct ps_logs *logs, int json, uint32_t per, uint64_t top);
+static int run(const struct log_args *logs, int json, uint32_t per, uint64_t top);
 
 int cmd_timeline(int argc, char **argv)
 {
@@ -168,16 +168,16 @@ int cmd_timeline(int argc, char **argv)
         return cli_bad("a LOG (file or directory) is needed");
     if (svg_base && !svg)
         return cli_bad("--base goes with --svg");
-    struct ps_logs logs;
-    int st = ps_logs_expand(argv + optind, (size_t)(argc - optind), 0, &logs);
+    struct log_args logs;
+    int st = log_args_expand(argv + optind, (size_t)(argc - optind), 0, &logs);
     if (st)
         return st;
     st = svg ? svg_timeline_cmd(svg, svg_base, logs.paths, logs.n) : run(&logs, json, per, top);
-    ps_logs_free(&logs);
+    log_args_free(&logs);
     return st;
 }
 
-static int run(const struct ps_logs *logs, int json, uint32_t per, uint64_t top)
+static int run(const struct log_args *logs, int json, uint32_t per, uint64_t top)
 {
     char **argv = logs->paths;
     int argc = (int)logs->n;

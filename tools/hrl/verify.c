@@ -76,8 +76,8 @@ int cmd_verify(int argc, char **argv)
     if (optind >= argc)
         return cli_bad("a LOG (file or directory) is needed");
     /* Directories stand for their .hrl files, as for the recovery-point commands. */
-    struct ps_logs logs;
-    if ((st = ps_logs_expand(argv + optind, (size_t)(argc - optind), 0, &logs)) != 0)
+    struct log_args logs;
+    if ((st = log_args_expand(argv + optind, (size_t)(argc - optind), 0, &logs)) != 0)
         return st;
     argv = logs.paths;
     optind = 0;
@@ -87,7 +87,7 @@ int cmd_verify(int argc, char **argv)
     size_t *map = calloc(n, sizeof *map), *order = calloc(n, sizeof *order);
     if (!hdrs || !hp || !map || !order) {
         free(hdrs), free(hp), free(map), free(order);
-        ps_logs_free(&logs);
+        log_args_free(&logs);
         return cli_errorf("out of memory");
     }
     int worst = EXIT_OK;
@@ -201,6 +201,6 @@ int cmd_verify(int argc, char **argv)
         json_end(&j);
     }
     free(hdrs), free(hp), free(map), free(order);
-    ps_logs_free(&logs);
+    log_args_free(&logs);
     return worst;
 }

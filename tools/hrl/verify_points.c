@@ -187,7 +187,7 @@ int cmd_verify_points(int argc, char **argv)
     int rc = parse(argc, argv, &o, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    struct ps_logs logs;
+    struct log_args logs;
     struct ps_base base;
     if ((rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), o.base_path, &o.chain.o, &logs, &base)) != 0)
         return rc;
@@ -296,7 +296,7 @@ out:
     hrl_set_close(set);
     ps_plist_free(&pl);
     ps_base_close(&base);
-    ps_logs_free(&logs);
+    log_args_free(&logs);
     chain_opts_free(&o.chain);
     return rc;
 }
@@ -309,7 +309,7 @@ int cmd_seal(int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     if (access(o.out, F_OK) == 0)
         return cli_bad("'%s' exists; give the name of a new file", o.out);
-    struct ps_logs logs;
+    struct log_args logs;
     struct ps_base base;
     if ((rc = ps_logs_base_open(argv + optind, (size_t)(argc - optind), o.base_path, &o.chain.o, &logs, &base)) != 0)
         return rc;
@@ -369,7 +369,7 @@ out:
     hrl_set_close(set);
     ps_plist_free(&pl);
     ps_base_close(&base);
-    ps_logs_free(&logs);
+    log_args_free(&logs);
     chain_opts_free(&o.chain);
     return rc;
 }
