@@ -39,7 +39,7 @@ build() { # build DIR [cmake args...]
 }
 
 # Every libFuzzer target runs FUZZ_RUNS inputs (default 20000; at most
-# FUZZ_SECONDS, default 15) from its committed corpus with a fixed seed, so a
+# FUZZ_SECONDS, default 10) from its committed corpus with a fixed seed, so a
 # finding reproduces: a smoke run that catches what the corpus replay cannot.
 fuzz_smoke() {
   command -v clang >/dev/null || { step "clang not installed: fuzz smoke run skipped"; return 0; }
@@ -56,7 +56,7 @@ fuzz_smoke() {
     esac
     corpus=$(mktemp -d)
     step "fuzzing $(basename "$t"): ${FUZZ_RUNS:-20000} runs from $seeds"
-    "$t" -seed=1 -runs="${FUZZ_RUNS:-20000}" -max_total_time="${FUZZ_SECONDS:-15}" -max_len=65536 \
+    "$t" -seed=1 -runs="${FUZZ_RUNS:-20000}" -max_total_time="${FUZZ_SECONDS:-10}" -max_len=65536 \
          -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build/fuzz/ "$corpus" "$seeds" 2>&1 | tail -1
     rm -rf "$corpus"
   done
