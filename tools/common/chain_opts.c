@@ -169,3 +169,12 @@ int check_out_name(const char *opt, const char *path, int allow_raw_ext)
         return cli_bad("%s'%s' is a directory; give the name of a new file", opt, path);
     return 0;
 }
+
+int chain_opts_run(int argc, char **argv, int (*body)(int argc, char **argv, struct chain_opts *c))
+{
+    struct chain_opts chain;
+    chain_opts_init(&chain);
+    int rc = body(argc, argv, &chain);
+    chain_opts_free(&chain);
+    return rc;
+}

@@ -29,6 +29,9 @@ void chain_opts_init(struct chain_opts *c);
  * (after printing a usage error). */
 int chain_opt(struct chain_opts *c, int opt, const char *arg);
 void chain_opts_free(struct chain_opts *c);
+/* Runs a command body that fills chain options, and frees them on every
+ * return path: cmd_X(argc, argv) { return chain_opts_run(argc, argv, X_main); } */
+int chain_opts_run(int argc, char **argv, int (*body)(int argc, char **argv, struct chain_opts *c));
 /* Opens FILE with the options after checking it is a VHDX at all
  * (vhdx_probe_expect); prints the error. Returns an exit status. */
 int open_image(const char *path, const struct chain_opts *c, unsigned extra_flags, vhdx **out);

@@ -186,9 +186,5 @@ static int files_main(int argc, char **argv, struct chain_opts *chain)
 
 int cmd_files(int argc, char **argv)
 {
-    struct chain_opts chain;
-    chain_opts_init(&chain);
-    int rc = files_main(argc, argv, &chain);
-    chain_opts_free(&chain);
-    return rc;
+    return chain_opts_run(argc, argv, files_main);
 }

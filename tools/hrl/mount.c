@@ -95,9 +95,5 @@ static int mount_main(int argc, char **argv, struct chain_opts *chain)
 
 int cmd_mount(int argc, char **argv)
 {
-    struct chain_opts chain;
-    chain_opts_init(&chain);
-    int rc = mount_main(argc, argv, &chain);
-    chain_opts_free(&chain);
-    return rc;
+    return chain_opts_run(argc, argv, mount_main);
 }

@@ -162,9 +162,5 @@ out:
 
 int cmd_points(int argc, char **argv)
 {
-    struct chain_opts chain;
-    chain_opts_init(&chain);
-    int rc = points_main(argc, argv, &chain);
-    chain_opts_free(&chain);
-    return rc;
+    return chain_opts_run(argc, argv, points_main);
 }

@@ -167,9 +167,5 @@ out:
 
 int cmd_restore(int argc, char **argv)
 {
-    struct chain_opts chain;
-    chain_opts_init(&chain);
-    int rc = restore_main(argc, argv, &chain);
-    chain_opts_free(&chain);
-    return rc;
+    return chain_opts_run(argc, argv, restore_main);
 }
